@@ -1,0 +1,125 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "gameday",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gameday", targets: ["gameday"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    ],
+    targets: [
+        // Pure model: no I/O, Foundation only.
+        .target(name: "GameDayCore", swiftSettings: swiftSettings),
+        // YAML -> Plan, validation with file:line:column diagnostics.
+        .target(name: "GameDayPlan", dependencies: [
+            "GameDayCore", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: swiftSettings),
+        // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
+        .target(name: "GameDayEngine", dependencies: [
+            "GameDayCore", "GameDayJournal", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        // Write-ahead JSONL journal and its tolerant reader.
+        .target(name: "GameDayJournal", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        // C shim over libcurl (its variadic setopt is not callable from Swift).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // HTTP (libcurl multi), TCP and command health probes.
+        .target(name: "GameDayProbes", dependencies: [
+            "GameDayCore", "GameDayEngine", "CCurl", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        // Process, command and network injectors; local and SSH executors; leases.
+        .target(name: "GameDayInjectors", dependencies: [
+            "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], swiftSettings: swiftSettings),
+        // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
+        .target(name: "GameDayProxy", dependencies: [
+            "GameDayCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: swiftSettings),
+        // Journal -> postmortem Markdown (pure).
+        .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        // Business-hours calendar (pure) and the scheduler service.
+        .target(name: "GameDaySchedule", dependencies: [
+            "GameDayCore", .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ], swiftSettings: swiftSettings),
+        // The demo fleet: replicas, supervisor, health-routing balancer.
+        .target(name: "GameDayDemo", dependencies: [
+            "GameDayCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        // The CLI: the only place that wires concrete parts together.
+        .executableTarget(name: "gameday", dependencies: [
+            "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
+            "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDaySchedule",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+
+        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+                    resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayProxyTests", dependencies: [
+            "GameDayProxy",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayScheduleTests", dependencies: ["GameDaySchedule", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayDemoTests", dependencies: ["GameDayDemo"], swiftSettings: swiftSettings),
+        .testTarget(name: "HostIntegrationTests", dependencies: [
+            "GameDayCore", "GameDayInjectors", "GameDayEngine",
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "GameDayCore", "GameDayJournal", "GameDayPlan",
+        ], swiftSettings: swiftSettings),
+
+        // Benchmarks (run by `make bench`; each prints its figures beside its peers').
+        .executableTarget(name: "ReportBench", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+                          path: "Benchmarks/ReportBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "ProbeBench", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"],
+                          path: "Benchmarks/ProbeBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "ProxyBench", dependencies: ["GameDayProxy", "GameDayCore",
+                          .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                          path: "Benchmarks/ProxyBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "ScheduleBench", dependencies: ["GameDaySchedule", "GameDayCore"],
+                          path: "Benchmarks/ScheduleBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
+                          path: "Benchmarks/HostBench", swiftSettings: swiftSettings),
+    ]
+)

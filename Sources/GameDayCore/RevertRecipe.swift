@@ -1,0 +1,84 @@
+/// How an applied fault is put back: written to the journal *before* the fault is applied (invariant 1), so that
+/// `gameday recover` can revert it from the journal alone.
+public enum RevertRecipe: Sendable, Codable, Equatable {
+    /// Nothing to undo (e.g. SIGKILL: recovery is left to the service's supervisor, and measured).
+    case nothing(reason: String)
+    /// Send a signal to a process, only if it is still the same process (same start time).
+    case signal(SignalRevert)
+    /// Run a command (argument vector) through an executor.
+    case command(CommandRevert)
+    /// Remove a toxic from, or re-enable, a proxy over its Toxiproxy-compatible API.
+    case proxy(ProxyRevert)
+
+    /// What an operator would type to finish the revert by hand.
+    public var manualInstructions: String {
+        switch self {
+        case .nothing(let reason): return "nothing to revert (\(reason))"
+        case .signal(let s):
+            let line = "kill -\(s.signal) \(s.pid)"
+            return s.executor.wrap(line)
+        case .command(let c): return c.executor.wrap(ShellQuote.join(c.argv))
+        case .proxy(let p):
+            let base = p.api.hasSuffix("/") ? String(p.api.dropLast()) : p.api
+            if let toxic = p.toxic {
+                return "curl -fsS -X DELETE " + ShellQuote.quote("\(base)/proxies/\(p.proxy)/toxics/\(toxic)")
+            }
+            return "curl -fsS -X POST " + ShellQuote.quote("\(base)/proxies/\(p.proxy)")
+                + " -H 'Content-Type: application/json' -d '{\"enabled\":true}'"
+        }
+    }
+}
+
+public struct SignalRevert: Sendable, Codable, Equatable {
+    public var executor: ExecutorRef
+    public var pid: Int32
+    /// The process's start time (field 22 of /proc/PID/stat) when the fault was applied; a different value means
+    /// the PID was reused and the signal must not be sent.
+    public var startTime: UInt64?
+    public var signal: String
+
+    public init(executor: ExecutorRef = .local, pid: Int32, startTime: UInt64?, signal: String = "CONT") {
+        self.executor = executor; self.pid = pid; self.startTime = startTime; self.signal = signal
+    }
+}
+
+public struct CommandRevert: Sendable, Codable, Equatable {
+    public var executor: ExecutorRef
+    public var argv: [String]
+    public var timeout: TimeSpan
+
+    public init(executor: ExecutorRef = .local, argv: [String], timeout: TimeSpan = .seconds(30)) {
+        self.executor = executor; self.argv = argv; self.timeout = timeout
+    }
+}
+
+public struct ProxyRevert: Sendable, Codable, Equatable {
+    /// Base URL of the Toxiproxy-compatible API (e.g. `http://127.0.0.1:8474`).
+    public var api: String
+    public var proxy: String
+    /// The toxic to delete; nil means "re-enable the proxy" (the revert of `down`).
+    public var toxic: String?
+
+    public init(api: String, proxy: String, toxic: String?) { self.api = api; self.proxy = proxy; self.toxic = toxic }
+}
+
+/// Where a command or signal is carried out.
+public enum ExecutorRef: Sendable, Codable, Equatable, Hashable {
+    case local
+    case ssh(host: String, access: SSHAccess)
+
+    /// Wraps a shell line so it runs where this executor runs it.
+    public func wrap(_ line: String) -> String {
+        switch self {
+        case .local: return line
+        case .ssh(let host, let access):
+            var argv = ["ssh"]
+            if let port = access.port { argv += ["-p", String(port)] }
+            if let identity = access.identity { argv += ["-i", identity] }
+            for option in access.options { argv += ["-o", option] }
+            argv.append(access.user.map { "\($0)@\(host)" } ?? host)
+            argv.append(line)
+            return ShellQuote.join(argv)
+        }
+    }
+}
