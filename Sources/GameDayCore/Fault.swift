@@ -8,6 +8,12 @@ public enum Fault: Sendable, Codable, Equatable {
     case random(RandomFault)
     /// A fault applied through a sidecar fault proxy (Toxiproxy-compatible API).
     case proxy(ProxyFault)
+    /// A network fault on hosts (nftables/iptables/tc): partition, packet loss, bandwidth, latency, DNS failure.
+    case network(NetworkFault)
+    /// Node loss or isolation of every host with a given tag value.
+    case zoneLoss(ZoneLossFault)
+    /// CPU or memory pressure via stress-ng.
+    case stress(StressFault)
 
     /// The plan's name for this fault (`node-loss`, `command`, `random`, `latency`, ...).
     public var kindName: String {
@@ -16,6 +22,9 @@ public enum Fault: Sendable, Codable, Equatable {
         case .command: return "command"
         case .random: return "random"
         case .proxy(let p): return p.type.planName
+        case .network(let n): return n.kind.planName
+        case .zoneLoss: return "zone-loss"
+        case .stress: return "stress"
         }
     }
 
@@ -159,4 +168,78 @@ public enum JSONValue: Sendable, Codable, Equatable, Hashable {
 
     public var doubleValue: Double? { if case .number(let n) = self { return n }; return nil }
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+}
+
+/// A network fault applied on each selected host.
+public struct NetworkFault: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case partition, packetLoss, bandwidth, latency, dnsFailure
+
+        public var planName: String {
+            switch self {
+            case .partition: return "partition"
+            case .packetLoss: return "packet-loss"
+            case .bandwidth: return "bandwidth"
+            case .latency: return "latency"
+            case .dnsFailure: return "dns-failure"
+            }
+        }
+    }
+
+    public enum Direction: String, Sendable, Codable, CaseIterable { case inbound, outbound, both }
+    public enum Action: String, Sendable, Codable, CaseIterable { case drop, reject }
+
+    public var kind: Kind
+    /// Traffic direction the fault applies to (on the selected host).
+    public var direction: Direction
+    public var action: Action
+    /// Peers: the other side of a partition, by selector (resolved to addresses by the schedule).
+    public var peers: Selector?
+    /// Resolved peer addresses (filled by the schedule from `peers`), or given directly as CIDRs.
+    public var cidrs: [String]
+    public var port: Int?
+    public var protocolName: String?
+    /// packet-loss: percentage of packets dropped.
+    public var lossPercent: Double?
+    /// bandwidth: rate in kbit/s.
+    public var rateKbit: Int?
+    /// latency: delay and jitter.
+    public var delay: TimeSpan?
+    public var jitter: TimeSpan?
+    /// network interface for tc faults (default: the host's default-route interface).
+    public var interface: String?
+
+    public init(kind: Kind, direction: Direction = .both, action: Action = .drop, peers: Selector? = nil,
+                cidrs: [String] = [], port: Int? = nil, protocolName: String? = nil, lossPercent: Double? = nil,
+                rateKbit: Int? = nil, delay: TimeSpan? = nil, jitter: TimeSpan? = nil, interface: String? = nil) {
+        self.kind = kind; self.direction = direction; self.action = action; self.peers = peers; self.cidrs = cidrs
+        self.port = port; self.protocolName = protocolName; self.lossPercent = lossPercent; self.rateKbit = rateKbit
+        self.delay = delay; self.jitter = jitter; self.interface = interface
+    }
+}
+
+/// Every host with `tag == value` is lost: its service stopped (`nodeLoss`) or the host cut off (`isolate`).
+public struct ZoneLossFault: Sendable, Codable, Equatable {
+    public enum Mode: String, Sendable, Codable, CaseIterable { case nodeLoss = "node-loss", isolate }
+    public var tag: String
+    public var value: String
+    public var mode: Mode
+    public var signal: NodeLossFault.Signal
+
+    public init(tag: String = "zone", value: String, mode: Mode = .isolate, signal: NodeLossFault.Signal = .KILL) {
+        self.tag = tag; self.value = value; self.mode = mode; self.signal = signal
+    }
+}
+
+/// CPU and/or memory pressure on a host.
+public struct StressFault: Sendable, Codable, Equatable {
+    public var cpuWorkers: Int?
+    public var cpuLoadPercent: Int?
+    public var memoryWorkers: Int?
+    public var memoryBytes: String?
+
+    public init(cpuWorkers: Int? = nil, cpuLoadPercent: Int? = nil, memoryWorkers: Int? = nil, memoryBytes: String? = nil) {
+        self.cpuWorkers = cpuWorkers; self.cpuLoadPercent = cpuLoadPercent; self.memoryWorkers = memoryWorkers
+        self.memoryBytes = memoryBytes
+    }
 }
