@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         // Business-hours calendar (pure) and the scheduler service.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayEngine", .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +75,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [

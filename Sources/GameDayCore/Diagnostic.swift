@@ -20,6 +20,10 @@ public enum Spelling {
     /// The closest candidate within a small edit distance, if any.
     public static func suggestion(for word: String, among candidates: [String]) -> String? {
         let lower = word.lowercased()
+        // An abbreviation ("prod" for "production") is a likelier intent than anything merely close in spelling.
+        if lower.count >= 3, let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(lower) && $0.lowercased() != lower }) {
+            return prefixed
+        }
         var best: (String, Int)?
         for candidate in candidates {
             let d = distance(lower, candidate.lowercased())

@@ -15,7 +15,7 @@ public enum RevertRecipe: Sendable, Codable, Equatable {
         switch self {
         case .nothing(let reason): return "nothing to revert (\(reason))"
         case .signal(let s):
-            let line = "kill -\(s.signal) \(s.pid)"
+            let line = "kill -\(s.signal) " + s.processes.map { String($0.pid) }.joined(separator: " ")
             return s.executor.wrap(line)
         case .command(let c): return c.executor.wrap(ShellQuote.join(c.argv))
         case .proxy(let p):
@@ -31,15 +31,22 @@ public enum RevertRecipe: Sendable, Codable, Equatable {
 
 public struct SignalRevert: Sendable, Codable, Equatable {
     public var executor: ExecutorRef
-    public var pid: Int32
-    /// The process's start time (field 22 of /proc/PID/stat) when the fault was applied; a different value means
-    /// the PID was reused and the signal must not be sent.
-    public var startTime: UInt64?
+    public var processes: [ProcessRef]
     public var signal: String
 
-    public init(executor: ExecutorRef = .local, pid: Int32, startTime: UInt64?, signal: String = "CONT") {
-        self.executor = executor; self.pid = pid; self.startTime = startTime; self.signal = signal
+    public init(executor: ExecutorRef = .local, processes: [ProcessRef], signal: String = "CONT") {
+        self.executor = executor; self.processes = processes; self.signal = signal
     }
+}
+
+/// A process as it was when a fault was applied.
+public struct ProcessRef: Sendable, Codable, Equatable {
+    public var pid: Int32
+    /// The process's start time (field 22 of /proc/PID/stat); a different value later means the PID was reused
+    /// by another process, which must not be signalled.
+    public var startTime: UInt64?
+
+    public init(pid: Int32, startTime: UInt64?) { self.pid = pid; self.startTime = startTime }
 }
 
 public struct CommandRevert: Sendable, Codable, Equatable {

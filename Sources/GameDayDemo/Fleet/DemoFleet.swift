@@ -1,0 +1,315 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The demo fleet on 127.0.0.1: a payments dependency (in-process), N replica processes of a checkout service kept
+/// alive by a supervisor, and a health-routing balancer in front of them. No root needed; ready in about a second.
+///
+/// Start it in three stages, so that a fault proxy can sit between the replicas and their dependency:
+/// 1. the payments dependency starts and its own URL is known;
+/// 2. `routeDependency` receives that URL and returns the URL replicas should call instead (start a proxy to the
+///    dependency there and return its listen URL), or nil to use ``DemoFleetConfiguration/dependencyURL`` if set,
+///    else the dependency directly;
+/// 3. the supervisor starts the replicas with that URL, the balancer starts, and `start` returns once the balancer
+///    sees every replica healthy.
+///
+/// ```swift
+/// let fleet = try await DemoFleet.start(executable: gamedayPath, configuration: .init(directory: dir), logger: logger) { paymentsURL in
+///     let proxy = try await startProxy(upstream: paymentsURL)   // the caller's own proxy
+///     return proxy.listenURL
+/// }
+/// defer { await fleet.stop() }   // (in an async context: call stop() on every path)
+/// print(fleet.balancerURL, fleet.replicas.map(\.pidFile))
+/// ```
+///
+/// Always call ``stop()``: it stops the replicas (SIGCONT, SIGTERM, SIGKILL after the grace period), reaps them,
+/// removes their pid files and stops the in-process servers. Replicas also exit on their own when the controller
+/// process dies, so a crashed controller leaves nothing behind.
+public actor DemoFleet {
+    /// Every address and file of the running fleet.
+    public nonisolated let endpoints: DemoFleetEndpoints
+    /// The balancer's URL, e.g. `http://127.0.0.1:8080`.
+    public nonisolated var balancerURL: String { endpoints.balancerURL }
+    /// The dependency's own URL (what a fault proxy in front of it should forward to).
+    public nonisolated var dependencyURL: String { endpoints.dependencyURL }
+    /// The URL replicas call for the dependency.
+    public nonisolated var replicaDependencyURL: String { endpoints.replicaDependencyURL }
+    /// The replicas: name, port, URL, pid file and log file.
+    public nonisolated var replicas: [DemoFleetEndpoints.Replica] { endpoints.replicas }
+
+    private nonisolated let balancer: DemoBalancer
+    private let supervisor: ProcessSupervisor
+    private let logger: Logger
+
+    private enum State {
+        case running(fleet: RunningServices, payments: RunningServices)
+        case stopping(Task<Void, Never>)
+        case stopped
+    }
+    private var state: State
+
+    private init(endpoints: DemoFleetEndpoints, balancer: DemoBalancer, supervisor: ProcessSupervisor,
+                 fleet: RunningServices, payments: RunningServices, logger: Logger) {
+        self.endpoints = endpoints
+        self.balancer = balancer
+        self.supervisor = supervisor
+        self.logger = logger
+        self.state = .running(fleet: fleet, payments: payments)
+    }
+
+    /// The balancer's current view of replica health.
+    public nonisolated var balancerStatus: BalancerStatus { balancer.status }
+
+    /// The pid of each running replica, as its supervisor knows it, by name.
+    public func replicaPIDs() async -> [String: Int32] { await supervisor.runningPIDs() }
+
+    /// How often each replica was restarted after exiting, by name.
+    public func restartCounts() async -> [String: Int] { await supervisor.restartCounts() }
+
+    /// Starts the fleet and returns once every replica is healthy in the balancer.
+    ///
+    /// - Parameters:
+    ///   - executable: path of the built `gameday` executable; replicas run as `gameday demo-fleet replica …`.
+    ///   - routeDependency: receives the dependency's own URL once it listens; returns the URL replicas should call
+    ///     (e.g. a fault proxy's listen address), or nil for the default (see the type's documentation).
+    /// - Throws: ``DemoFleetError`` describing what failed; everything already started is stopped first.
+    public static func start(
+        executable: String,
+        configuration: DemoFleetConfiguration,
+        logger: Logger,
+        routeDependency: @Sendable (_ dependencyURL: String) async throws -> String? = { _ in nil }
+    ) async throws -> DemoFleet {
+        try configuration.validate()
+        guard ChildProcess.isExecutable(executable) else {
+            throw DemoFleetError.spawnFailed(executable: executable, reason: "it is not an executable file")
+        }
+        let directory = URL(fileURLWithPath: configuration.directory).standardizedFileURL.path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DemoFleetError.directoryUnusable(path: directory, reason: error.localizedDescription)
+        }
+        let names = configuration.replicaNames
+        let base = configuration.basePort
+        let replicaPorts = base > 0 ? names.indices.map { base + 1 + $0 } : try FreePorts.pick(names.count)
+        let dependencyPortRequest = base > 0 ? base + names.count + 1 : 0
+
+        // Stage 1: the dependency.
+        let paymentsPort = Rendezvous<Int>()
+        let payments = RunningServices.start(
+            [DemoPayments.makeApplication(port: dependencyPortRequest, logger: logger) { await paymentsPort.resolve(.success($0)) }],
+            logger: logger,
+            onEnd: { error in await paymentsPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "dependency", reason: "it stopped"))) }
+        )
+        let dependencyPort: Int
+        let replicaDependency: DemoEndpoint
+        do {
+            dependencyPort = try await paymentsPort.value()
+            // Stage 2: let the caller put a proxy in front of it.
+            let ownURL = "http://127.0.0.1:\(dependencyPort)"
+            let routed = try await routeDependency(ownURL)
+            replicaDependency = try DemoEndpoint(url: routed ?? configuration.dependencyURL ?? ownURL)
+        } catch {
+            await payments.stop()
+            throw Self.startError("dependency", error)
+        }
+
+        // Stage 3: replicas under the supervisor, and the balancer.
+        let controllerPID = ProcessInfo.processInfo.processIdentifier
+        var replicas: [DemoFleetEndpoints.Replica] = []
+        var processes: [SupervisedProcess] = []
+        for (name, port) in zip(names, replicaPorts) {
+            let pidFile = "\(directory)/\(name).pid"
+            let logFile = "\(directory)/\(name).log"
+            // A pid file left by an earlier, crashed fleet would name a process that is not ours.
+            try? FileManager.default.removeItem(atPath: pidFile)
+            replicas.append(.init(name: name, port: port, url: "http://127.0.0.1:\(port)", pidFile: pidFile, logFile: logFile))
+            processes.append(SupervisedProcess(
+                name: name,
+                arguments: ["demo-fleet", "replica", "--name", name, "--port", "\(port)", "--pid-file", pidFile,
+                            "--dependency", replicaDependency.url, "--parent-pid", "\(controllerPID)"],
+                logFile: logFile, pidFile: pidFile))
+        }
+        let supervisor = ProcessSupervisor(
+            executable: executable, processes: processes, restartDelay: configuration.restartDelay,
+            stopGracePeriod: configuration.stopGracePeriod, logger: logger)
+        let balancer = DemoBalancer(
+            backends: replicas.map { BalancerBackend(name: $0.name, endpoint: DemoEndpoint(host: "127.0.0.1", port: $0.port)) },
+            configuration: configuration.balancer, logger: logger)
+        let balancerPort = Rendezvous<Int>()
+        let fleetServices = RunningServices.start(
+            [supervisor,
+             balancer.makeApplication(port: base) { await balancerPort.resolve(.success($0)) },
+             balancer.healthChecker],
+            logger: logger,
+            onEnd: { error in await balancerPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "balancer", reason: "it stopped"))) }
+        )
+
+        do {
+            let port = try await balancerPort.value()
+            try await waitUntilReady(balancer: balancer, replicas: replicas, services: fleetServices,
+                                     timeout: configuration.readinessTimeout)
+            let endpoints = DemoFleetEndpoints(
+                directory: directory, balancerURL: "http://127.0.0.1:\(port)", balancerPort: port,
+                dependencyURL: "http://127.0.0.1:\(dependencyPort)", dependencyPort: dependencyPort,
+                replicaDependencyURL: replicaDependency.url, replicas: replicas)
+            logger.notice("demo fleet ready", metadata: [
+                "balancer": "\(endpoints.balancerURL)", "dependency": "\(endpoints.dependencyURL)",
+                "replicaDependency": "\(endpoints.replicaDependencyURL)",
+            ])
+            return DemoFleet(endpoints: endpoints, balancer: balancer, supervisor: supervisor,
+                             fleet: fleetServices, payments: payments, logger: logger)
+        } catch {
+            await fleetServices.stop()
+            await payments.stop()
+            throw Self.startError("balancer", error)
+        }
+    }
+
+    /// Stops the balancer, the replicas (continued, terminated, killed after the grace period, reaped) and the
+    /// dependency, and returns when all of it is gone. Safe to call more than once.
+    public func stop() async {
+        switch state {
+        case .running(let fleet, let payments):
+            let work = Task {
+                await fleet.stop()
+                await payments.stop()
+            }
+            state = .stopping(work)
+            await work.value
+            state = .stopped
+            logger.notice("demo fleet stopped")
+        case .stopping(let work):
+            await work.value
+        case .stopped:
+            return
+        }
+    }
+
+    private static func waitUntilReady(balancer: DemoBalancer, replicas: [DemoFleetEndpoints.Replica],
+                                       services: RunningServices, timeout: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let status = balancer.status
+            if status.replicas.allSatisfy(\.healthy),
+               replicas.allSatisfy({ PIDFile.read($0.pidFile) != nil }) {
+                return
+            }
+            if let error = await services.endError() {
+                throw error
+            }
+            guard clock.now < deadline else {
+                let missing = status.replicas.filter { !$0.healthy }.map(\.name)
+                throw DemoFleetError.notReady(
+                    waited: timeout,
+                    detail: "replicas not healthy: \(missing.joined(separator: ", ")) (logs: \(replicas.first.map { URL(fileURLWithPath: $0.logFile).deletingLastPathComponent().path } ?? "?")/NAME.log)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private static func startError(_ component: String, _ error: any Error) -> any Error {
+        if error is DemoFleetError || error is CancellationError { return error }
+        return DemoFleetError.serverFailedToStart(component: component, reason: "\(error)")
+    }
+}
+
+/// A group of services running in the background until ``stop()``.
+///
+/// The fleet outlives the call that starts it (that is the point of `start`/`stop`), so its services run in one
+/// detached task per group. Detached, because the fleet's lifetime is governed by ``stop()`` alone, not by the
+/// cancellation or graceful shutdown of whatever task happened to call `start`.
+struct RunningServices: Sendable {
+    private let group: ServiceGroup
+    private let task: Task<Void, Never>
+    private let ended: Rendezvous<(any Error)?>
+
+    static func start(_ services: [any Service], logger: Logger,
+                      onEnd: @escaping @Sendable ((any Error)?) async -> Void) -> RunningServices {
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let ended = Rendezvous<(any Error)?>()
+        let task = Task.detached {
+            do {
+                try await group.run()
+                await ended.resolve(.success(nil))
+                await onEnd(nil)
+            } catch {
+                await ended.resolve(.success(error))
+                await onEnd(error)
+            }
+        }
+        return RunningServices(group: group, task: task, ended: ended)
+    }
+
+    /// The error the group ended with, if it already ended with one.
+    func endError() async -> (any Error)? {
+        await ended.peek() ?? nil
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        await task.value
+    }
+}
+
+/// A value that arrives once (the first resolution wins) and can be awaited by any number of tasks.
+actor Rendezvous<Value: Sendable> {
+    private enum State {
+        case waiting([CheckedContinuation<Value, any Error>])
+        case resolved(Result<Value, any Error>)
+    }
+    private var state: State = .waiting([])
+
+    func resolve(_ result: Result<Value, any Error>) {
+        guard case .waiting(let waiters) = state else { return }
+        state = .resolved(result)
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    func value() async throws -> Value {
+        switch state {
+        case .resolved(let result):
+            return try result.get()
+        case .waiting(var waiters):
+            return try await withCheckedThrowingContinuation { continuation in
+                waiters.append(continuation)
+                state = .waiting(waiters)
+            }
+        }
+    }
+
+    /// The value if it already arrived successfully.
+    func peek() -> Value? {
+        if case .resolved(.success(let value)) = state { return value }
+        return nil
+    }
+}
+
+/// The demo fleet as a `Service`: starts it, calls `onReady`, and stops it on graceful shutdown or cancellation.
+public struct DemoFleetService: Service {
+    private let executable: String
+    private let configuration: DemoFleetConfiguration
+    private let logger: Logger
+    private let onReady: @Sendable (DemoFleet) async throws -> Void
+
+    public init(executable: String, configuration: DemoFleetConfiguration, logger: Logger,
+                onReady: @escaping @Sendable (DemoFleet) async throws -> Void) {
+        self.executable = executable
+        self.configuration = configuration
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let fleet = try await DemoFleet.start(executable: executable, configuration: configuration, logger: logger)
+        do {
+            try await onReady(fleet)
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        try? await gracefulShutdown()
+        await fleet.stop()
+    }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The demo's "payments" dependency: `GET /pay` answers 200 `paid` at once, `GET /health` answers 200 `ok`.
+///
+/// It runs inside the fleet controller; in the demo, replicas reach it through a gameday fault proxy so a plan
+/// can slow it down or break it.
+public enum DemoPayments {
+    /// The HTTP server on `127.0.0.1:port` (0 picks a free port); `onRunning` receives the bound port.
+    public static func makeApplication(port: Int, logger: Logger,
+                                       onRunning: @escaping @Sendable (Int) async -> Void) -> some Service {
+        let router = Router()
+        router.get("pay") { _, _ in "paid" }
+        router.get("health") { _, _ in "ok" }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "gameday-demo-payments"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,397 @@
+import Foundation
+import GameDayCore
+import Logging
+
+/// Everything a run needs to know that is not a collaborator.
+public struct RunConfiguration: Sendable {
+    public var start: RunStart
+    public var dryRun: Bool
+    /// How long a failing revert is retried before the run gives up on it and reports it loudly.
+    public var revertDeadline: TimeSpan
+    public var revertBackoffBase: TimeSpan
+    public var revertBackoffCap: TimeSpan
+    /// Faults of one step applied or reverted at once (fan-out bound).
+    public var parallelism: Int
+    public var tick: TimeSpan
+
+    public init(start: RunStart, dryRun: Bool = false, revertDeadline: TimeSpan = .seconds(60),
+                revertBackoffBase: TimeSpan = .milliseconds(250), revertBackoffCap: TimeSpan = .seconds(5),
+                parallelism: Int = 16, tick: TimeSpan = .milliseconds(250)) {
+        self.start = start; self.dryRun = dryRun; self.revertDeadline = revertDeadline
+        self.revertBackoffBase = revertBackoffBase; self.revertBackoffCap = revertBackoffCap
+        self.parallelism = max(1, parallelism); self.tick = tick
+    }
+
+    public var schedule: Schedule { start.schedule }
+}
+
+/// How a run ended, as journaled in `run.end`.
+public struct RunOutcome: Sendable, Equatable {
+    public var status: RunEnd.Status
+    public var reason: String?
+    public var stillActive: [String]
+}
+
+/// Finds the injector for a fault on a target (nil target: the step has no targets, e.g. a proxy fault).
+public typealias InjectorLookup = @Sendable (Fault, Target?) -> (any FaultInjector)?
+
+/// Executes a schedule on a clock: baseline, injects and reverts at their offsets, recovery — with health checks
+/// running throughout, guardrails able to cut the chaos short, and every applied fault reverted, newest first, on
+/// every way out (invariant 2). Each fault's revert recipe is journaled durably before the fault is applied
+/// (invariant 1).
+public actor Runner {
+    private enum State { case idle, running, finished }
+    private enum AbortCause { case guardrail, signal, error }
+
+    private struct AppliedFault: Sendable {
+        var faultID: String
+        var stepIndex: Int
+        var recipe: RevertRecipe
+    }
+
+    private let configuration: RunConfiguration
+    private let clock: any RunClock
+    private let injectors: InjectorLookup
+    private let reverter: any FaultReverter
+    private let probes: any ProbeDriver
+    private let recorder: any EventRecorder
+    private let context: InjectionContext
+    private let logger: Logger
+    private let progress: @Sendable (String) -> Void
+
+    private var state = State.idle
+    private var applied: [AppliedFault] = []
+    private var stillActive: [String] = []
+    private var abortCause: AbortCause?
+    private var abortReason: String?
+    private let abortEvent = OneShotEvent()
+    private let interruptEvent = OneShotEvent()
+    private var health: [String: HealthStateMachine] = [:]
+    private var guardrails: GuardrailStateMachine
+    private var guardrailsArmed = true
+    private var journalBroken = false
+    private var generator: SeededGenerator
+
+    public init(configuration: RunConfiguration, clock: any RunClock, injectors: @escaping InjectorLookup,
+                reverter: any FaultReverter, probes: any ProbeDriver, recorder: any EventRecorder,
+                context: InjectionContext, logger: Logger, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration; self.clock = clock; self.injectors = injectors; self.reverter = reverter
+        self.probes = probes; self.recorder = recorder; self.context = context; self.logger = logger
+        self.progress = progress
+        for check in configuration.start.checks { health[check.name] = HealthStateMachine(spec: check) }
+        guardrails = GuardrailStateMachine(guardrails: configuration.start.guardrails, checks: configuration.start.checks)
+        generator = SeededGenerator(seed: configuration.schedule.seed, stream: "revert-backoff")
+    }
+
+    // MARK: - Control from outside
+
+    /// A signal arrived: stop the chaos, revert everything now, skip the recovery wait.
+    public func interrupt(signal: String) async {
+        await record(.signal(SignalReceived(name: signal)))
+        progress("received \(signal): reverting everything now")
+        abort(.signal, reason: "interrupted by \(signal)")
+        interruptEvent.fire()
+    }
+
+    /// An operator mark typed at the terminal.
+    public func mark(_ kind: OperatorMark.Kind, text: String? = nil) async {
+        await record(.mark(OperatorMark(kind: kind, text: text)))
+        progress("mark: \(kind.rawValue)\(text.map { " \($0)" } ?? "")")
+    }
+
+    // MARK: - The run
+
+    /// Runs the schedule to its end (or until aborted) and returns how it ended. Never throws: every failure is
+    /// journaled and turned into an outcome, after reverting.
+    public func run() async -> RunOutcome {
+        precondition(state == .idle, "a Runner runs once")
+        state = .running
+        let schedule = configuration.schedule
+        do {
+            try await recorder.record(.runStart(configuration.start))
+        } catch {
+            // Without a journal nothing may be injected: invariant 1.
+            state = .finished
+            return RunOutcome(status: .failed, reason: "cannot write the journal: \(error)", stillActive: [])
+        }
+        let (samples, continuation) = AsyncStream<ProbeSample>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        let checks = configuration.start.checks
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [probes] in
+                do { try await probes.run(checks: checks) { continuation.yield($0) } }
+                catch is CancellationError {}
+                catch { await self.probeDriverFailed(error) }
+            }
+            group.addTask {
+                for await sample in samples { await self.handle(sample) }
+            }
+            group.addTask { [clock, tick = configuration.tick] in
+                while !Task.isCancelled {
+                    do { try await clock.sleep(until: clock.now() + tick) } catch { return }
+                    await self.evaluateGuardrails()
+                }
+            }
+            await self.mainFlow(schedule)
+            // Stop probing; let the consumer drain what was already measured.
+            continuation.finish()
+            group.cancelAll()
+        }
+        let outcome = finalOutcome()
+        await record(.runEnd(RunEnd(status: outcome.status, reason: outcome.reason, stillActive: outcome.stillActive)))
+        state = .finished
+        return outcome
+    }
+
+    private func finalOutcome() -> RunOutcome {
+        let status: RunEnd.Status
+        switch abortCause {
+        case nil: status = .completed
+        case .guardrail: status = .aborted
+        case .signal: status = .interrupted
+        case .error: status = .failed
+        }
+        return RunOutcome(status: status, reason: abortReason, stillActive: stillActive)
+    }
+
+    private func mainFlow(_ schedule: Schedule) async {
+        await record(.phase(PhaseChange(phase: .baseline)))
+        progress("baseline: watching \(configuration.start.checks.count) check(s) for \(schedule.baseline)")
+        if await sleepUnlessAborted(until: schedule.baseline) {
+            await record(.phase(PhaseChange(phase: .chaos)))
+            progress("chaos: \(schedule.steps.count) step(s) over \(schedule.chaosEnd - schedule.baseline)")
+            for action in schedule.actions {
+                guard await sleepUnlessAborted(until: action.at) else { break }
+                let step = schedule.steps[action.stepIndex]
+                switch action.kind {
+                case .inject: await inject(step)
+                case .revert: await revertStep(step.index, reason: .scheduled)
+                }
+                if abortEvent.isFired { break }
+            }
+        }
+        // Every way out of the chaos passes here: revert whatever is still applied, newest first.
+        if !applied.isEmpty {
+            let reason: RevertBegin.Reason
+            switch abortCause {
+            case .guardrail: reason = .guardrail
+            case .signal: reason = .signal
+            case .error: reason = .error
+            case nil: reason = .scheduled
+            }
+            progress("reverting \(applied.count) applied fault(s) (\(reason.rawValue))")
+            await revertAll(reason: reason)
+        }
+        guardrailsArmed = false
+        await record(.phase(PhaseChange(phase: .recovery)))
+        if interruptEvent.isFired { return }
+        let end = clock.now() + schedule.recovery
+        progress("recovery: watching for \(schedule.recovery)")
+        await sleepUnlessInterrupted(until: end)
+    }
+
+    // MARK: - Injecting
+
+    private func inject(_ step: ScheduledStep) async {
+        let targets: [Target?] = step.targets.isEmpty ? [nil] : step.targets.map { Optional($0) }
+        var prepared: [(PreparedFault, String)] = []
+        for target in targets {
+            guard !abortEvent.isFired else { return }
+            guard let injector = injectors(step.fault, target) else {
+                await fail("no injector for fault '\(step.fault.kindName)' on \(target?.name ?? "the controller") (access \(target.map { "\($0.access)" } ?? "none"))")
+                return
+            }
+            do {
+                let fault = try await injector.prepare(step: step, target: target, context: context)
+                prepared.append((fault, "\(step.index).\(fault.target)"))
+            } catch {
+                await fail("step '\(step.name)' could not prepare \(step.fault.kindName) on \(target?.name ?? "the controller"): \(error)")
+                return
+            }
+        }
+        // Write-ahead: every recipe is durable before anything is applied.
+        for (fault, faultID) in prepared {
+            do {
+                try await recorder.record(.injectBegin(InjectBegin(
+                    faultID: faultID, step: step.name, stepIndex: step.index, fault: step.fault.kindName,
+                    target: fault.target, description: fault.description, recipe: fault.recipe)))
+            } catch {
+                journalBroken = true
+                await fail("cannot journal inject.begin for \(faultID), so it is not applied: \(error)")
+                return
+            }
+            applied.append(AppliedFault(faultID: faultID, stepIndex: step.index, recipe: fault.recipe))
+        }
+        let dryRun = configuration.dryRun
+        let results: [(String, Result<String?, any Error>)] = await forEach(prepared, limit: configuration.parallelism) { item in
+            let (fault, faultID) = item
+            if dryRun { return (faultID, .success("dry run: not applied")) }
+            do { return (faultID, .success(try await fault.apply())) } catch { return (faultID, .failure(error)) }
+        }
+        var failures: [String] = []
+        for (faultID, result) in results {
+            switch result {
+            case .success(let detail):
+                await record(.injectEnd(FaultOutcome(faultID: faultID, ok: true, detail: detail)))
+                progress("T+\(clock.now()) injected \(step.fault.kindName) [\(step.name)] on \(faultID.split(separator: ".", maxSplits: 1).last ?? ""): \(detail ?? "ok")")
+            case .failure(let error):
+                await record(.injectEnd(FaultOutcome(faultID: faultID, ok: false, error: "\(error)")))
+                failures.append("\(faultID): \(error)")
+            }
+        }
+        if !failures.isEmpty {
+            // A half-applied step is reverted at once, then the run stops: an experiment that could not be set up
+            // proves nothing.
+            await revertStep(step.index, reason: .injectFailed)
+            await fail("step '\(step.name)' failed to inject: \(failures.joined(separator: "; "))")
+        }
+    }
+
+    // MARK: - Reverting
+
+    private func revertStep(_ stepIndex: Int, reason: RevertBegin.Reason) async {
+        let faults = applied.filter { $0.stepIndex == stepIndex }.reversed()
+        applied.removeAll { $0.stepIndex == stepIndex }
+        guard !faults.isEmpty else { return }
+        let outcomes = await forEach(Array(faults), limit: configuration.parallelism) { fault in
+            (fault.faultID, await self.revertWithRetry(fault, reason: reason))
+        }
+        for (faultID, ok) in outcomes where !ok { stillActive.append(faultID) }
+    }
+
+    /// Reverts newest first, one step at a time (the faults of one step in parallel).
+    private func revertAll(reason: RevertBegin.Reason) async {
+        while let last = applied.last {
+            await revertStep(last.stepIndex, reason: reason)
+        }
+    }
+
+    private func revertWithRetry(_ fault: AppliedFault, reason: RevertBegin.Reason) async -> Bool {
+        let deadline = clock.now() + configuration.revertDeadline
+        var attempt = 1
+        while true {
+            await record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: reason, attempt: attempt)))
+            if configuration.dryRun {
+                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: "dry run: nothing was applied")))
+                return true
+            }
+            do {
+                let detail = try await reverter.revert(fault.recipe)
+                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
+                progress("T+\(clock.now()) reverted \(fault.faultID): \(detail ?? "ok")")
+                return true
+            } catch {
+                let now = clock.now()
+                if now >= deadline {
+                    await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
+                                                         error: "gave up after \(attempt) attempt(s): \(error)",
+                                                         manual: fault.recipe.manualInstructions)))
+                    progress("FAULT STILL ACTIVE: \(fault.faultID) could not be reverted: \(error)\n  finish by hand: \(fault.recipe.manualInstructions)")
+                    return false
+                }
+                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
+                // Exponential backoff with full jitter: wait = random(0, min(cap, base * 2^attempt)).
+                let ceiling = min(configuration.revertBackoffCap.milliseconds,
+                                  configuration.revertBackoffBase.milliseconds << min(attempt, 20))
+                let wait = TimeSpan(milliseconds: Int64(generator.next() % UInt64(max(ceiling, 1) + 1)))
+                try? await clock.sleep(until: min(now + wait, deadline))
+                attempt += 1
+            }
+        }
+    }
+
+    // MARK: - Health and guardrails
+
+    private func handle(_ sample: ProbeSample) async {
+        await record(.probe(sample))
+        if var machine = health[sample.check] {
+            let transition = machine.record(ok: sample.ok, error: sample.error)
+            health[sample.check] = machine
+            if let transition {
+                await record(.health(transition))
+                guardrails.observe(transition: transition, at: clock.now())
+                progress("T+\(clock.now()) \(transition.check) is \(transition.to.rawValue)\(transition.reason.map { " (\($0))" } ?? "")")
+            }
+        }
+        guardrails.observe(check: sample.check, ok: sample.ok, at: clock.now())
+        await evaluateGuardrails()
+    }
+
+    private func evaluateGuardrails() async {
+        guard guardrailsArmed, !abortEvent.isFired else { return }
+        if let trip = guardrails.evaluate(at: clock.now()) {
+            await record(.guardrail(trip))
+            progress("GUARDRAIL TRIPPED: \(trip.reason) — aborting the chaos and reverting everything")
+            abort(.guardrail, reason: "guardrail tripped: \(trip.reason)")
+        }
+    }
+
+    private func probeDriverFailed(_ error: any Error) async {
+        await fail("health checks stopped: \(error)")
+    }
+
+    // MARK: - Helpers
+
+    private func abort(_ cause: AbortCause, reason: String) {
+        if abortCause == nil { abortCause = cause; abortReason = reason }
+        abortEvent.fire()
+    }
+
+    private func fail(_ message: String) async {
+        logger.error("\(message)")
+        progress("error: \(message)")
+        await record(.error(RunError(message: message)))
+        abort(.error, reason: message)
+    }
+
+    /// Journals an event; a journal that stops accepting writes aborts the run (after reverting).
+    private func record(_ body: EventBody) async {
+        guard !journalBroken else { return }
+        do {
+            try await recorder.record(body)
+        } catch {
+            journalBroken = true
+            logger.critical("journal write failed: \(error)")
+            progress("error: journal write failed: \(error); reverting everything")
+            abort(.error, reason: "journal write failed: \(error)")
+        }
+    }
+
+    /// Sleeps until `t`; returns false if the run was aborted first.
+    private func sleepUnlessAborted(until t: TimeSpan) async -> Bool {
+        await race(until: t, event: abortEvent)
+        return !abortEvent.isFired
+    }
+
+    private func sleepUnlessInterrupted(until t: TimeSpan) async {
+        await race(until: t, event: interruptEvent)
+    }
+
+    private func race(until t: TimeSpan, event: OneShotEvent) async {
+        guard !event.isFired else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [clock] in try? await clock.sleep(until: t) }
+            group.addTask { await event.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func forEach<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async -> R) async -> [R] {
+        await withTaskGroup(of: (Int, R).self) { group in
+            var results = [R?](repeating: nil, count: items.count)
+            var next = 0
+            for _ in 0..<min(limit, items.count) {
+                let index = next; next += 1
+                group.addTask { (index, await body(items[index])) }
+            }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if next < items.count {
+                    let index = next; next += 1
+                    group.addTask { (index, await body(items[index])) }
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+import Foundation
+import GameDayCore
+
+/// Which packet filter a host-side network fault uses.
+public enum FirewallBackend: String, Sendable, Codable, CaseIterable {
+    /// nftables when `nft` is on the host, else iptables (decided on the host).
+    case automatic
+    case nftables
+    case iptables
+}
+
+/// One packet-filter rule of a host-side network fault, independent of nftables or iptables syntax.
+public struct NetworkRule: Sendable, Equatable {
+    public enum Hook: String, Sendable { case input, output }
+    public enum Verdict: String, Sendable { case accept, drop, reject }
+
+    public var hook: Hook
+    /// Peer addresses or CIDRs of one family (source on input, destination on output); empty means any peer.
+    public var peers: [String]
+    public var ipv6: Bool
+    /// `tcp`, `udp`, or both when empty (only used together with a port).
+    public var protocols: [String]
+    public var destinationPort: Int?
+    public var sourcePort: Int?
+    /// Matches the loopback interface only.
+    public var loopback: Bool
+    /// Matches this many packets in 10,000 (packet loss); all packets when nil.
+    public var basisPoints: Int?
+    public var verdict: Verdict
+
+    public init(hook: Hook, peers: [String] = [], ipv6: Bool = false, protocols: [String] = [],
+                destinationPort: Int? = nil, sourcePort: Int? = nil, loopback: Bool = false, basisPoints: Int? = nil,
+                verdict: Verdict) {
+        self.hook = hook; self.peers = peers; self.ipv6 = ipv6; self.protocols = protocols
+        self.destinationPort = destinationPort; self.sourcePort = sourcePort; self.loopback = loopback
+        self.basisPoints = basisPoints; self.verdict = verdict
+    }
+
+    /// The rule in nft syntax, without the `add rule inet TABLE CHAIN` head.
+    public var nftExpression: String {
+        var parts: [String] = []
+        if loopback { parts.append(hook == .input ? "iifname lo" : "oifname lo") }
+        if !peers.isEmpty {
+            let field = (ipv6 ? "ip6 " : "ip ") + (hook == .input ? "saddr" : "daddr")
+            parts.append("\(field) { \(peers.joined(separator: ", ")) }")
+        }
+        if destinationPort != nil || sourcePort != nil {
+            let protocols = self.protocols.isEmpty ? ["tcp", "udp"] : self.protocols
+            parts.append("meta l4proto { \(protocols.joined(separator: ", ")) }")
+            if let port = destinationPort { parts.append("th dport \(port)") }
+            if let port = sourcePort { parts.append("th sport \(port)") }
+        }
+        if let basisPoints { parts.append("numgen random mod 10000 < \(basisPoints)") }
+        parts.append(verdict.rawValue)
+        return parts.joined(separator: " ")
+    }
+
+    /// The rule as `iptables`/`ip6tables` argument vectors (one per protocol), appended to `chain`.
+    public func iptablesArguments(chain: String) -> [[String]] {
+        var head = ["-w", "-A", chain]
+        if loopback { head += [hook == .input ? "-i" : "-o", "lo"] }
+        if !peers.isEmpty { head += [hook == .input ? "-s" : "-d", peers.joined(separator: ",")] }
+        var tail: [String] = []
+        if let basisPoints {
+            tail += ["-m", "statistic", "--mode", "random", "--probability", Self.probability(basisPoints)]
+        }
+        switch verdict {
+        case .accept: tail += ["-j", "ACCEPT"]
+        case .drop: tail += ["-j", "DROP"]
+        case .reject: tail += ["-j", "REJECT"]
+        }
+        guard destinationPort != nil || sourcePort != nil else { return [head + tail] }
+        let protocols = self.protocols.isEmpty ? ["tcp", "udp"] : self.protocols
+        return protocols.map { proto in
+            var argv = head + ["-p", proto]
+            if let port = destinationPort { argv += ["--dport", String(port)] }
+            if let port = sourcePort { argv += ["--sport", String(port)] }
+            return argv + tail
+        }
+    }
+
+    static func probability(_ basisPoints: Int) -> String {
+        let whole = basisPoints / 10000
+        let fraction = String(basisPoints % 10000)
+        return "\(whole)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+    }
+}
+
+/// Why a network fault cannot be built or applied.
+public struct NetworkFaultError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+
+    /// The message for a host whose kernel lacks netem, naming the proxy alternative.
+    public static func netemMissing(host: String, detail: String) -> NetworkFaultError {
+        NetworkFaultError("host \(host) cannot add latency: its kernel has no netem qdisc (sch_netem) (\(detail)). "
+            + "Inject latency through gameday's fault proxy instead: declare the dependency under `proxies:` "
+            + "(listen + upstream), point the client at the proxy, and use a step with `fault: latency` and "
+            + "`proxy: <name>`.")
+    }
+}
+
+/// Builds the host-side scripts of network faults: nftables (one table per fault) or iptables (one chain pair
+/// per fault) for partition, packet loss and DNS failure; `tc` for bandwidth (tbf) and latency (netem).
+public enum NetworkFaultCommands {
+    /// The handle gameday's root qdisc carries, so a revert removes only its own qdisc.
+    public static let qdiscHandle = "6d67:"
+
+    /// Packet-filter rules for a fault, validated.
+    ///
+    /// - Parameter isolateExceptSSHPort: for whole-host isolation (zone loss): when the fault names no peers and no
+    ///   port, cut everything but loopback and this SSH port, so the controller can still revert.
+    public static func rules(for fault: NetworkFault, isolateExceptSSHPort: Int? = nil) throws -> [NetworkRule] {
+        let verdict: NetworkRule.Verdict = fault.action == .reject ? .reject : .drop
+        let (v4, v6) = try split(fault.cidrs)
+        let hooks: [NetworkRule.Hook] = switch fault.direction {
+        case .inbound: [.input]
+        case .outbound: [.output]
+        case .both: [.input, .output]
+        }
+        let protocols = try protocolList(fault.protocolName)
+        if let port = fault.port, !(1...65535).contains(port) {
+            throw NetworkFaultError("port \(port) is not a valid port (1-65535)")
+        }
+        var rules: [NetworkRule] = []
+        switch fault.kind {
+        case .partition, .packetLoss:
+            var basisPoints: Int?
+            if fault.kind == .packetLoss {
+                guard let percent = fault.lossPercent, percent > 0, percent <= 100 else {
+                    throw NetworkFaultError("packet-loss needs `percent:` between 0% and 100% (e.g. 30%)")
+                }
+                basisPoints = Int((percent * 100).rounded())
+            } else if v4.isEmpty && v6.isEmpty && fault.port == nil && isolateExceptSSHPort == nil {
+                throw NetworkFaultError("partition needs `peers:` (targets on the other side), `cidrs:` or `port:`; "
+                    + "to cut a host off entirely use zone-loss with mode: isolate")
+            }
+            if let sshPort = isolateExceptSSHPort, v4.isEmpty, v6.isEmpty, fault.port == nil {
+                for hook in hooks {
+                    rules.append(NetworkRule(hook: hook, loopback: true, verdict: .accept))
+                    rules.append(hook == .input
+                        ? NetworkRule(hook: hook, protocols: ["tcp"], destinationPort: sshPort, verdict: .accept)
+                        : NetworkRule(hook: hook, protocols: ["tcp"], sourcePort: sshPort, verdict: .accept))
+                }
+            }
+            for hook in hooks {
+                let port = fault.port
+                let groups: [([String], Bool)] = v4.isEmpty && v6.isEmpty ? [([], false)] : [(v4, false), (v6, true)]
+                for (peers, ipv6) in groups where !(peers.isEmpty && (!v4.isEmpty || !v6.isEmpty)) {
+                    rules.append(NetworkRule(hook: hook, peers: peers, ipv6: ipv6, protocols: protocols,
+                                             destinationPort: port, basisPoints: basisPoints, verdict: verdict))
+                }
+            }
+        case .dnsFailure:
+            for hook in hooks {
+                // Outbound queries to port 53, and inbound answers from port 53.
+                rules.append(hook == .output
+                    ? NetworkRule(hook: hook, destinationPort: 53, verdict: verdict)
+                    : NetworkRule(hook: hook, sourcePort: 53, verdict: verdict))
+            }
+        case .bandwidth, .latency:
+            throw NetworkFaultError("\(fault.kind.planName) is shaped with tc, not packet-filter rules")
+        }
+        return rules
+    }
+
+    /// The host-side scripts for a network fault.
+    public static func commands(for fault: NetworkFault, table: String, backend: FirewallBackend = .automatic,
+                                isolateExceptSSHPort: Int? = nil) throws -> RemoteFaultCommands {
+        switch fault.kind {
+        case .bandwidth, .latency: return try trafficControl(fault)
+        case .partition, .packetLoss, .dnsFailure:
+            let rules = try rules(for: fault, isolateExceptSSHPort: isolateExceptSSHPort)
+            return firewall(rules: rules, table: table, backend: backend, summary: summary(fault, isolate: isolateExceptSSHPort != nil))
+        }
+    }
+
+    static func summary(_ fault: NetworkFault, isolate: Bool) -> String {
+        var text = "\(fault.kind.planName): \(fault.action.rawValue) \(fault.direction.rawValue)"
+        if fault.kind == .packetLoss, let percent = fault.lossPercent { text = "packet-loss: \(Percent.format(percent)) \(fault.direction.rawValue)" }
+        if fault.kind == .dnsFailure { text += " DNS (port 53)" }
+        if !fault.cidrs.isEmpty { text += " peers \(fault.cidrs.joined(separator: ","))" }
+        if let port = fault.port { text += " port \(port)" }
+        if isolate && fault.cidrs.isEmpty && fault.port == nil { text += " all traffic except loopback and ssh" }
+        return text
+    }
+
+    /// nftables: one table holding an input and an output chain, added in one atomic `nft` transaction and removed
+    /// by deleting the table. iptables: two chains jumped to from INPUT/OUTPUT.
+    static func firewall(rules: [NetworkRule], table: String, backend: FirewallBackend, summary: String) -> RemoteFaultCommands {
+        var nft = "add table inet \(table); "
+        for hook in [NetworkRule.Hook.input, .output] where rules.contains(where: { $0.hook == hook }) {
+            nft += "add chain inet \(table) \(hook.rawValue) { type filter hook \(hook.rawValue) priority -5; policy accept; }; "
+            for rule in rules where rule.hook == hook {
+                nft += "add rule inet \(table) \(hook.rawValue) \(rule.nftExpression); "
+            }
+        }
+        let nftInject = ShellQuote.join(["nft", nft.trimmingSuffix("; ")])
+        let nftRevert = "if nft list table inet \(table) >/dev/null 2>&1; then nft delete table inet \(table) || exit 1; fi"
+
+        let chains = iptablesChains(table: table)
+        var iptInject: [String] = []
+        for (tool, ipv6) in [("iptables", false), ("ip6tables", true)] {
+            let family = rules.filter { $0.peers.isEmpty || $0.ipv6 == ipv6 }
+            guard !family.isEmpty else { continue }
+            var lines: [String] = []
+            for hook in [NetworkRule.Hook.input, .output] where family.contains(where: { $0.hook == hook }) {
+                let chain = hook == .input ? chains.input : chains.output
+                lines.append(ShellQuote.join([tool, "-w", "-N", chain]))
+                for rule in family where rule.hook == hook {
+                    for argv in rule.iptablesArguments(chain: chain) { lines.append(ShellQuote.join([tool] + argv)) }
+                }
+                lines.append(ShellQuote.join([tool, "-w", "-I", hook == .input ? "INPUT" : "OUTPUT", "1", "-j", chain]))
+            }
+            let body = lines.joined(separator: " && ")
+            // IPv6 rules that only exist because they match any peer are skipped where ip6tables is missing.
+            iptInject.append(ipv6 && !family.contains(where: { $0.ipv6 })
+                ? "if command -v ip6tables >/dev/null 2>&1; then \(body) || exit 1; fi"
+                : "{ \(body); } || exit 1")
+        }
+        let iptRevert = """
+            for t in iptables ip6tables; do command -v "$t" >/dev/null 2>&1 || continue; \
+            for pair in INPUT:\(chains.input) OUTPUT:\(chains.output); do h=${pair%%:*}; c=${pair#*:}; n=0; \
+            while [ "$n" -lt 16 ] && "$t" -w -D "$h" -j "$c" 2>/dev/null; do n=$((n+1)); done; \
+            if "$t" -w -n -L "$c" >/dev/null 2>&1; then "$t" -w -F "$c" && "$t" -w -X "$c" || exit 1; fi; done; done
+            """
+        let missing = "echo 'gameday: neither nft nor iptables is installed on this host' >&2; exit \(RemoteExitCode.toolMissing)"
+
+        switch backend {
+        case .nftables:
+            return RemoteFaultCommands(summary: summary,
+                                       inject: HostScript.require("nft", hint: "install nftables or use firewall: iptables") + "\n" + nftInject,
+                                       revert: "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi")
+        case .iptables:
+            return RemoteFaultCommands(summary: summary,
+                                       inject: HostScript.require("iptables", hint: "install iptables or use firewall: nftables") + "\n" + iptInject.joined(separator: "\n"),
+                                       revert: iptRevert)
+        case .automatic:
+            let inject = "if command -v nft >/dev/null 2>&1; then\n\(nftInject)\nelif command -v iptables >/dev/null 2>&1; then\n"
+                + iptInject.joined(separator: "\n") + "\nelse\n\(missing)\nfi"
+            let revert = "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi\n\(iptRevert)"
+            return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
+        }
+    }
+
+    /// iptables chain names (at most 28 characters) derived from the table name.
+    public static func iptablesChains(table: String) -> (input: String, output: String) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in table.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let id = String(hash, radix: 16)
+        return ("GD\(id)-IN", "GD\(id)-OUT")
+    }
+
+    /// tc: a tbf (bandwidth) or netem (latency) root qdisc with gameday's handle on the interface.
+    static func trafficControl(_ fault: NetworkFault) throws -> RemoteFaultCommands {
+        if fault.direction == .inbound {
+            throw NetworkFaultError("\(fault.kind.planName) shapes traffic leaving a host (tc egress); "
+                + "for inbound traffic apply it on the sending hosts, or use direction: outbound")
+        }
+        let qdisc: [String]
+        let summary: String
+        if fault.kind == .bandwidth {
+            guard let rate = fault.rateKbit, rate > 0 else {
+                throw NetworkFaultError("bandwidth needs `rate:` (e.g. 1mbit, 512kbit)")
+            }
+            // Burst: 20 ms of traffic at the rate, at least a few full-size frames.
+            let burst = max(4500, rate * 1000 / 8 / 50)
+            qdisc = ["tbf", "rate", "\(rate)kbit", "burst", String(burst), "latency", "200ms"]
+            summary = "bandwidth: \(rate) kbit/s egress"
+        } else {
+            guard let delay = fault.delay, delay.milliseconds > 0 else {
+                throw NetworkFaultError("latency needs `delay:` (e.g. 100ms)")
+            }
+            var args = ["netem", "delay", "\(delay.milliseconds)ms"]
+            if let jitter = fault.jitter, jitter.milliseconds > 0 { args.append("\(jitter.milliseconds)ms") }
+            qdisc = args
+            summary = "latency: \(delay) egress" + (fault.jitter.map { " ± \($0)" } ?? "")
+        }
+        let device = try deviceSelection(fault.interface)
+        let add = ShellQuote.join(["tc", "qdisc", "replace", "dev"]) + " \"$dev\" "
+            + ShellQuote.join(["root", "handle", qdiscHandle] + qdisc)
+        let inject = [
+            HostScript.require("tc", hint: "install iproute2"),
+            device,
+            "out=$(\(add) 2>&1) || { case \"$out\" in *'kind is unknown'*|*'Unknown qdisc'*) echo \"gameday: netem-missing: $out\" >&2; exit \(RemoteExitCode.netemMissing);; *) echo \"$out\" >&2; exit 1;; esac; }",
+            "echo \"\(summary.replacingOccurrences(of: "\"", with: "")) on $dev\"",
+        ].joined(separator: "\n")
+        let revert = [
+            "command -v tc >/dev/null 2>&1 || exit 0",
+            device,
+            "if tc qdisc show dev \"$dev\" root 2>/dev/null | grep -q ' \(qdiscHandle) '; then tc qdisc del dev \"$dev\" root || exit 1; fi",
+        ].joined(separator: "\n")
+        return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
+    }
+
+    /// Sets `dev`: the given interface, else the default route's, else the first interface that is up.
+    static func deviceSelection(_ interface: String?) throws -> String {
+        if let interface {
+            guard !interface.isEmpty, interface.count <= 15,
+                  interface.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.@".contains($0)) }) else {
+                throw NetworkFaultError("interface \(interface) is not a valid interface name")
+            }
+            return "dev=\(ShellQuote.quote(interface))"
+        }
+        return """
+            dev=$(ip -o route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+            [ -n "$dev" ] || dev=$(ip -o link show up 2>/dev/null | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2; exit }')
+            [ -n "$dev" ] || { echo 'gameday: no network interface found on this host; set interface:' >&2; exit \(RemoteExitCode.noInterface); }
+            """
+    }
+
+    /// Splits and validates CIDRs into IPv4 and IPv6 lists.
+    static func split(_ cidrs: [String]) throws -> ([String], [String]) {
+        var v4: [String] = []
+        var v6: [String] = []
+        for cidr in cidrs {
+            let text = cidr.trimmingCharacters(in: .whitespaces)
+            if isIPv4CIDR(text) { v4.append(text) }
+            else if isIPv6CIDR(text) { v6.append(text) }
+            else { throw NetworkFaultError("\(cidr) is not an IP address or CIDR (e.g. 10.0.1.0/24, 10.0.1.7, fd00::/64)") }
+        }
+        return (v4, v6)
+    }
+
+    static func protocolList(_ name: String?) throws -> [String] {
+        guard let name else { return [] }
+        switch name.lowercased() {
+        case "tcp": return ["tcp"]
+        case "udp": return ["udp"]
+        case "any", "all", "": return []
+        default: throw NetworkFaultError("protocol \(name) is not supported; use tcp or udp (or leave it out for both)")
+        }
+    }
+
+    static func isIPv4CIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return false }
+        if parts.count == 2 { guard let len = Int(parts[1]), (0...32).contains(len), parts[1].allSatisfy(\.isNumber) else { return false } }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0).map { $0 <= 255 } == true }
+    }
+
+    static func isIPv6CIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts[0].isEmpty, parts[0].contains(":") else { return false }
+        if parts.count == 2 { guard let len = Int(parts[1]), (0...128).contains(len), parts[1].allSatisfy(\.isNumber) else { return false } }
+        guard parts[0].allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+        return parts[0].components(separatedBy: "::").count <= 2
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

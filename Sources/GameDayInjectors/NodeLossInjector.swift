@@ -1,0 +1,64 @@
+import Foundation
+import GameDayCore
+import GameDayEngine
+
+/// `node-loss` on targets with `access: local`: signals the service's processes (by pid file or pattern), or
+/// its systemd unit.
+///
+/// SIGKILL and SIGTERM leave recovery to the service's supervisor (the postmortem measures how long it took), so
+/// their revert recipe is "nothing". SIGSTOP is reverted with SIGCONT, but only to the very same processes (the
+/// start time recorded with each pid guards against pid reuse).
+public struct LocalNodeLossInjector: FaultInjector {
+    private let executor: any CommandExecutor
+
+    public init(executor: any CommandExecutor = LocalExecutor()) { self.executor = executor }
+
+    public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
+        guard case .nodeLoss(let fault) = step.fault else { throw InjectorError("not a node-loss step") }
+        guard let target else { throw InjectorError("node-loss needs a target") }
+        guard let process = target.process else {
+            throw InjectorError("target \(target.name) has no 'process' (pidFile, pattern or systemdUnit)")
+        }
+        let signal = fault.signal
+        if let unit = process.systemdUnit {
+            let inject = ["systemctl", "kill", "--signal=SIG\(signal.rawValue)", unit]
+            let recipe: RevertRecipe = signal == .STOP
+                ? .command(CommandRevert(executor: .local, argv: ["systemctl", "kill", "--signal=SIGCONT", unit]))
+                : .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
+            return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to systemd unit \(unit)", recipe: recipe) { [executor] in
+                let result = try await executor.run(inject, timeout: .seconds(15))
+                guard result.succeeded else { throw InjectorError("\(ShellQuote.join(inject)) failed: \(result.failureSummary)") }
+                return "SIG\(signal.rawValue) sent to \(unit)"
+            }
+        }
+        let pids: [Int32]
+        let source: String
+        if let pidFile = process.pidFile {
+            pids = [try ProcessTable.readPidFile(pidFile)]
+            source = "pid file \(pidFile)"
+        } else if let pattern = process.pattern {
+            pids = try ProcessTable.matching(pattern: pattern)
+            source = "pattern \(pattern.debugDescription)"
+        } else {
+            throw InjectorError("target \(target.name) has an empty process selector")
+        }
+        let refs = pids.compactMap { pid in ProcessTable.startTime(of: pid).map { ProcessRef(pid: pid, startTime: $0) } }
+        guard !refs.isEmpty else {
+            throw InjectorError("no running process for target \(target.name) (\(source)\(pids.isEmpty ? " matched nothing" : ": pid \(pids.map(String.init).joined(separator: ", ")) is not running"))")
+        }
+        let pidList = refs.map { String($0.pid) }.joined(separator: ", ")
+        let recipe: RevertRecipe = signal == .STOP
+            ? .signal(SignalRevert(executor: .local, processes: refs, signal: "CONT"))
+            : .nothing(reason: "SIG\(signal.rawValue): recovery is left to the service's supervisor")
+        return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to pid \(pidList) (\(source))", recipe: recipe) {
+            var sent: [String] = []
+            for ref in refs {
+                guard ProcessTable.startTime(of: ref.pid) == ref.startTime else { continue }
+                if kill(ref.pid, signal.number) == 0 { sent.append(String(ref.pid)) }
+                else if errno != ESRCH { throw InjectorError("kill -\(signal.rawValue) \(ref.pid): \(String(cString: strerror(errno)))") }
+            }
+            guard !sent.isEmpty else { throw InjectorError("the process(es) \(pidList) exited before the signal was sent") }
+            return "SIG\(signal.rawValue) sent to pid \(sent.joined(separator: ", "))"
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import GameDayCore
+import GameDayEngine
+import Logging
+
+/// Everything a host-side fault will run on one target: the scripts, the lease, and the exact argument vectors.
+public struct RemoteFaultPlan: Sendable, Equatable {
+    public var target: String
+    public var executor: ExecutorRef
+    public var commands: RemoteFaultCommands
+    public var lease: Lease?
+    /// Installs the lease, then injects (run through the executor).
+    public var applyArgv: [String]
+    /// Cancels the lease, then reverts; nil when there is nothing to revert.
+    public var revertArgv: [String]?
+
+    /// The journaled recipe: the revert argv through the same executor, or `.nothing` with the reason.
+    public func recipe(timeout: TimeSpan) -> RevertRecipe {
+        guard let revertArgv else { return .nothing(reason: commands.nothingToRevertReason ?? "nothing to revert") }
+        return .command(CommandRevert(executor: executor, argv: revertArgv, timeout: timeout))
+    }
+
+    /// The exact command lines an operator would type, for `gameday plan`.
+    public var preview: CommandPreview {
+        CommandPreview(target: target,
+                       inject: [executor.wrap(ShellQuote.join(applyArgv))],
+                       revert: revertArgv.map { [executor.wrap(ShellQuote.join($0))] } ?? [])
+    }
+}
+
+/// Applies host-side faults — node loss, partition, packet loss, bandwidth, latency, DNS failure, zone loss and
+/// stress — on targets reached over SSH (or locally, through a given local executor), each with a lease.
+///
+/// `prepare` touches nothing: it builds the scripts and the revert recipe, which the runner journals before it
+/// calls `apply` (write-ahead). `apply` runs one command per host: the lease is installed first, then the fault;
+/// if the fault fails, the same command cancels the lease and reverts what was half-applied.
+public struct RemoteFaultInjector: FaultInjector {
+    public struct Configuration: Sendable, Equatable {
+        public var leaseMode: LeaseMode
+        public var firewall: FirewallBackend
+        /// Deadline of each inject or revert command on a host.
+        public var commandTimeout: TimeSpan
+
+        public init(leaseMode: LeaseMode = .automatic, firewall: FirewallBackend = .automatic,
+                    commandTimeout: TimeSpan = .seconds(30)) {
+            self.leaseMode = leaseMode; self.firewall = firewall; self.commandTimeout = commandTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    private let pool: SSHExecutorPool
+    private let localExecutor: (any CommandExecutor)?
+    private let logger: Logger
+
+    /// - Parameter localExecutor: runs the scripts for targets with `access: local`; such targets are refused
+    ///   when nil.
+    public init(pool: SSHExecutorPool, localExecutor: (any CommandExecutor)? = nil,
+                configuration: Configuration = Configuration(), logger: Logger = Logger(label: "gameday.hosts")) {
+        self.pool = pool; self.localExecutor = localExecutor; self.configuration = configuration; self.logger = logger
+    }
+
+    /// Whether this injector applies `fault` (the composite injector routes these here).
+    public static func handles(_ fault: Fault) -> Bool {
+        switch fault {
+        case .nodeLoss, .network, .zoneLoss, .stress: return true
+        case .command, .random, .proxy: return false
+        }
+    }
+
+    public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
+        guard let target else {
+            throw RemoteFaultError("step \(step.name): \(step.fault.kindName) acts on targets, but none was selected")
+        }
+        let plan = try Self.plan(step: step, target: target, runID: context.runID, leaseGrace: context.leaseGrace,
+                                 configuration: configuration)
+        let executor: any CommandExecutor
+        switch target.access {
+        case .ssh: executor = try await pool.executor(for: target)
+        case .local:
+            guard let localExecutor else {
+                throw RemoteFaultError("target \(target.name) has access: local, and no local executor is configured for \(step.fault.kindName)")
+            }
+            executor = localExecutor
+        }
+        let timeout = configuration.commandTimeout
+        let applyArgv = plan.applyArgv
+        let dryRun = context.dryRun
+        let logger = logger
+        let kind = step.fault.kindName
+        return PreparedFault(target: target.name, description: plan.commands.summary, recipe: plan.recipe(timeout: timeout)) {
+            if dryRun { return "dry run: would run \(ShellQuote.join(applyArgv)) via \(executor.label)" }
+            let result = try await executor.run(applyArgv, timeout: timeout)
+            guard result.succeeded else {
+                let detail = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                logger.warning("host-side inject failed", metadata: ["target": "\(target.name)", "exit": "\(result.exitCode)"])
+                if result.exitCode == RemoteExitCode.netemMissing {
+                    throw NetworkFaultError.netemMissing(host: target.name, detail: detail)
+                }
+                throw RemoteFaultError("\(kind) on \(target.name) failed (exit \(result.exitCode)): \(detail.isEmpty ? "no error output" : detail)")
+            }
+            let detail = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return detail.replacingOccurrences(of: "\n", with: "; ")
+        }
+    }
+
+    /// The plan for one step on one target. Pure: used by `prepare` and by `gameday plan`.
+    public static func plan(step: ScheduledStep, target: Target, runID: String, leaseGrace: TimeSpan,
+                            configuration: Configuration = Configuration()) throws -> RemoteFaultPlan {
+        let duration = step.revertAt - step.injectAt
+        let leaseName = RemoteFaultNames.lease(runID: runID, stepIndex: step.index, stepName: step.name, target: target.name)
+        let lease = Lease(name: leaseName, duration: duration, grace: leaseGrace, mode: configuration.leaseMode)
+        let table = RemoteFaultNames.table(runID: runID, stepIndex: step.index, stepName: step.name)
+        let sshPort: Int
+        let executor: ExecutorRef
+        switch target.access {
+        case .ssh(let access):
+            sshPort = access.port ?? 22
+            executor = .ssh(host: target.address ?? target.name, access: access)
+        case .local:
+            sshPort = 22
+            executor = .local
+        }
+        let commands: RemoteFaultCommands
+        switch step.fault {
+        case .nodeLoss(let fault):
+            commands = try RemoteNodeLossCommands.commands(selector: target.process, signal: fault.signal, target: target.name)
+        case .network(let fault):
+            commands = try NetworkFaultCommands.commands(for: fault, table: table, backend: configuration.firewall)
+        case .zoneLoss(let fault):
+            guard target.tags[fault.tag] == fault.value else {
+                throw RemoteFaultError("zone-loss of \(fault.tag)=\(fault.value) selected \(target.name), whose \(fault.tag) is "
+                    + "\(target.tags[fault.tag] ?? "unset"); zone-loss only acts on hosts with that tag value")
+            }
+            switch fault.mode {
+            case .isolate:
+                commands = try NetworkFaultCommands.commands(for: NetworkFault(kind: .partition), table: table,
+                                                             backend: configuration.firewall, isolateExceptSSHPort: sshPort)
+            case .nodeLoss:
+                commands = try RemoteNodeLossCommands.commands(selector: target.process, signal: fault.signal, target: target.name)
+            }
+        case .stress(let fault):
+            commands = try StressCommands.commands(for: fault, name: leaseName, seconds: lease.seconds)
+        case .command, .random, .proxy:
+            throw RemoteFaultError("\(step.fault.kindName) is not a host-side fault")
+        }
+        let leased = commands.revert == nil ? nil : lease
+        return RemoteFaultPlan(target: target.name, executor: executor, commands: commands, lease: leased,
+                               applyArgv: LeaseCommands.apply(commands, lease: leased),
+                               revertArgv: LeaseCommands.revert(commands, lease: leased))
+    }
+
+    /// What `gameday plan` shows for a step: per target, the exact inject and revert command lines (or the error
+    /// that would stop the step).
+    public static func preview(step: ScheduledStep, runID: String, leaseGrace: TimeSpan,
+                               configuration: Configuration = Configuration()) -> [CommandPreview] {
+        guard handles(step.fault) else { return [] }
+        return step.targets.map { target in
+            do {
+                return try plan(step: step, target: target, runID: runID, leaseGrace: leaseGrace, configuration: configuration).preview
+            } catch {
+                return CommandPreview(target: target.name, inject: ["error: \(error)"], revert: [])
+            }
+        }
+    }
+}
+
+/// A host-side fault that could not be prepared or applied.
+public struct RemoteFaultError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// The text of an errno value, for error messages.
+func errnoText(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}
+
+/// `close(2)`, named apart from `JournalWriter.close()`.
+func closeDescriptor(_ fd: Int32) {
+    _ = close(fd)
+}
+
+/// `read(2)`, named apart from `JournalReader.read(url:)`.
+func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The scheduler's Prometheus metrics: decisions, runs by status, skips by reason, aborts by reason, faults active.
+public struct ScheduleMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let decisions: Counter
+    private let runsInProgress: Gauge
+    private let faultsActive: Gauge
+    private let paused: Gauge
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        decisions = registry.makeCounter(name: "gameday_schedule_decisions_total",
+                                         help: "Scenarios drawn for a day (planned or skipped at planning).")
+        runsInProgress = registry.makeGauge(name: "gameday_schedule_runs_in_progress", help: "Runs going right now (0 or 1).")
+        faultsActive = registry.makeGauge(name: "gameday_schedule_faults_active",
+                                          help: "Faults the current run has applied and not yet reverted, per its journal.")
+        paused = registry.makeGauge(name: "gameday_schedule_paused", help: "1 while the scheduler is paused.")
+        // Every label value exists from the start, so dashboards and alerts see zeros rather than gaps.
+        for reason in SkipReason.allCases { _ = skipCounter(reason) }
+        for reason in [AbortReason.windowEnd, .shutdown] { _ = abortCounter(reason) }
+    }
+
+    public func decided(_ count: Int) { if count > 0 { decisions.increment(by: Int64(count)) } }
+
+    public func skipped(_ reason: SkipReason) { skipCounter(reason).increment() }
+
+    public func aborted(_ reason: AbortReason) { abortCounter(reason).increment() }
+
+    public func runFinished(_ status: DecisionStatus) {
+        registry.makeCounter(name: "gameday_schedule_runs_total", labels: [("status", status.rawValue)],
+                             help: "Runs by final status (held, violated, aborted, revert-failed, ...).").increment()
+    }
+
+    public func setRunInProgress(_ running: Bool) { runsInProgress.set(to: running ? 1.0 : 0.0) }
+    public func setFaultsActive(_ count: Int) { faultsActive.set(to: Double(count)) }
+    public func setPaused(_ value: Bool) { paused.set(to: value ? 1.0 : 0.0) }
+
+    private func skipCounter(_ reason: SkipReason) -> Counter {
+        registry.makeCounter(name: "gameday_schedule_skips_total", labels: [("reason", reason.rawValue)],
+                             help: "Decisions that did not start, by reason.")
+    }
+
+    private func abortCounter(_ reason: AbortReason) -> Counter {
+        registry.makeCounter(name: "gameday_schedule_aborts_total", labels: [("reason", reason.rawValue)],
+                             help: "Runs the scheduler aborted, by reason.")
+    }
+
+    /// The text exposition format.
+    public func render() -> String { registry.emitToString() }
+
+    /// An HTTP service serving `GET /metrics` on a loopback address.
+    ///
+    /// - Parameter onListening: receives the bound port (useful with port 0).
+    public func server(host: String, port: Int, logger: Logger,
+                       onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        let router = Router()
+        let registry = self.registry
+        router.get("/metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: registry.emitToString())))
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "gameday-schedule"),
+                           onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+                           logger: logger)
+    }
+}

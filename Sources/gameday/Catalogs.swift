@@ -1,0 +1,90 @@
+import Foundation
+import GameDayCore
+import GameDayEngine
+import GameDayInjectors
+import Logging
+
+/// Hands out the executor for each place commands run: this machine, or a host over (multiplexed) SSH.
+final class ExecutorCatalog: Sendable {
+    let pool: SSHExecutorPool?
+    let poolError: String?
+
+    init(runID: String, logger: Logger) {
+        do {
+            pool = try SSHExecutorPool(logger: logger)
+            poolError = nil
+        } catch {
+            pool = nil
+            poolError = "\(error)"
+        }
+    }
+
+    var provider: CommandInjector.ExecutorProvider {
+        { [pool, poolError] ref in
+            switch ref {
+            case .local: return LocalExecutor()
+            case .ssh(let host, let access): return PooledSSHExecutor(pool: pool, poolError: poolError, host: host, access: access)
+            }
+        }
+    }
+
+    func close() async { await pool?.close() }
+}
+
+/// An SSH executor taken from the run's pool on first use (one multiplexed connection per host per run).
+struct PooledSSHExecutor: CommandExecutor {
+    let pool: SSHExecutorPool?
+    let poolError: String?
+    let host: String
+    let access: SSHAccess
+
+    var label: String { "ssh \(host)" }
+
+    func run(_ argv: [String], timeout: TimeSpan) async throws -> CommandResult {
+        guard let pool else { throw CommandExecutorError("ssh is unavailable: \(poolError ?? "no pool")") }
+        return try await pool.executor(host: host, access: access).run(argv, timeout: timeout)
+    }
+}
+
+/// Which injector applies which fault, by fault kind and target access.
+struct InjectorCatalog: Sendable {
+    let executors: ExecutorCatalog
+    let logger: Logger
+
+    var proxyReverter: (any FaultReverter)? { ProxyReverter() }
+
+    var lookup: InjectorLookup {
+        let provider = executors.provider
+        let hosts = executors.pool.map { RemoteFaultInjector(pool: $0, localExecutor: LocalExecutor(), logger: logger) }
+        return { fault, target in
+            switch fault {
+            case .nodeLoss:
+                guard let target else { return nil }
+                switch target.access {
+                // Locally, signals go straight to the processes (guarded against pid reuse by start time).
+                case .local: return LocalNodeLossInjector()
+                case .ssh: return hosts
+                }
+            case .command:
+                return CommandInjector(executors: provider)
+            case .proxy:
+                return ProxyInjector()
+            case .network, .zoneLoss, .stress:
+                return hosts
+            case .random:
+                return nil
+            }
+        }
+    }
+}
+
+/// The exact host-side commands of network, zone and stress faults, from the same builder the injector uses.
+enum HostFaultPreview {
+    static func preview(step: ScheduledStep, target: Target, runID: String) -> CommandPreview? {
+        guard let plan = try? RemoteFaultInjector.plan(step: step, target: target, runID: runID, leaseGrace: .seconds(30),
+                                                       configuration: RemoteFaultInjector.Configuration()) else { return nil }
+        let executor = CommandInjector.executorRef(for: target)
+        let revert = plan.commands.revert.map { executor.wrap($0) } ?? "nothing: \(plan.commands.nothingToRevertReason ?? "nothing to revert")"
+        return CommandPreview(target: target.name, inject: [executor.wrap(plan.commands.inject)], revert: [revert])
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import GameDayCore
+import GameDayEngine
+import GameDayPlan
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print the resolved schedule of a plan: which targets each step hits, when each inject and revert happens, and the exact actions. Touches nothing."
+    )
+
+    @Argument(help: "The plan file.", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String
+
+    @Option(help: "Seed for target picks and random faults (default: the plan's seed, else one derived from its name).")
+    var seed: UInt64?
+
+    @Flag(help: "Print JSON: {\"plan\": ..., \"schedule\": ...}.")
+    var json = false
+
+    func run() throws {
+        let (plan, schedule) = try PlanCommand.resolve(file: file, seed: seed)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Output: Encodable { var plan: Plan; var schedule: Schedule; var totalDuration: TimeSpan }
+            let data = try encoder.encode(Output(plan: plan, schedule: schedule, totalDuration: schedule.totalDuration))
+            Console.out(String(decoding: data, as: UTF8.self))
+            return
+        }
+        Console.out(ScheduleText.render(plan: plan, schedule: schedule))
+    }
+
+    /// Loads, validates and resolves a plan, printing diagnostics; exit 2 on errors.
+    static func resolve(file: String, seed: UInt64?) throws -> (Plan, Schedule) {
+        let result = PlanLoader.load(path: file)
+        Console.diagnostics(result.diagnostics)
+        guard var plan = result.plan else { throw ExitCode(ExitCodes.invalid) }
+        let effectiveSeed = seed ?? plan.seed ?? defaultSeed(for: plan.name)
+        plan.seed = effectiveSeed
+        do {
+            var schedule = try ScheduleResolver.resolve(plan: plan, seed: effectiveSeed)
+            schedule = StepPreview.fill(schedule)
+            return (plan, schedule)
+        } catch {
+            Console.err("\(file): error: \(error)")
+            throw ExitCode(ExitCodes.invalid)
+        }
+    }
+
+    /// Without a seed, the plan's name decides (so `plan` and `run` agree by default; pass --seed to vary).
+    static func defaultSeed(for name: String) -> UInt64 {
+        var generator = SeededGenerator(seed: 0, stream: "plan:\(name)")
+        return generator.next() % 1_000_000
+    }
+}
+
+/// The human rendering of a schedule.
+enum ScheduleText {
+    static func render(plan: Plan, schedule: Schedule) -> String {
+        var lines: [String] = []
+        lines.append("plan \(plan.name) (\(plan.environment.rawValue)), seed \(schedule.seed)")
+        if let description = plan.description { lines.append("  \(description)") }
+        lines.append("baseline \(schedule.baseline), chaos until T+\(schedule.chaosEnd), recovery \(schedule.recovery): total \(schedule.totalDuration)")
+        lines.append("health checks: " + (plan.health.isEmpty ? "none" : plan.health.map { "\($0.name) every \($0.interval)" }.joined(separator: ", ")))
+        if !plan.guardrails.isEmpty { lines.append("guardrails: " + plan.guardrails.map(\.summary).joined(separator: "; ")) }
+        lines.append("")
+        for action in schedule.actions {
+            let step = schedule.steps[action.stepIndex]
+            let verb = action.kind == .inject ? "inject" : "revert"
+            var head = "T+\(action.at)  \(verb) \(step.name): \(step.fault.kindName)"
+            if let random = step.randomFrom { head += " (random pick from \(random.joined(separator: ", ")))" }
+            if let proxy = step.proxy { head += " via proxy \(proxy.name)" }
+            if !step.targets.isEmpty { head += " on \(step.targets.map(\.name).joined(separator: ", "))" }
+            lines.append(head)
+            for preview in step.preview {
+                let commands = action.kind == .inject ? preview.inject : preview.revert
+                for command in commands { lines.append("    \(preview.target): \(command)") }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

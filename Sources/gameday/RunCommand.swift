@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import GameDayCore
+import Logging
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a game day: baseline, faults, recovery; health checks throughout; guardrails; always revert; postmortem.",
+        discussion: """
+        Prints the run directory (runs/<UTC time>-<plan name>/ with plan.yaml, journal.jsonl, postmortem.md) on stdout. \
+        SIGINT or SIGTERM reverts every applied fault and ends the run. While it runs at a terminal, type d⏎ when you \
+        detect the problem, m⏎ when it is mitigated, n TEXT⏎ for a note: they land on the postmortem's timeline.
+        Exit: 0 hypothesis held, 1 violated, 2 invalid plan, 3 aborted (guardrail or signal), 4 a revert failed.
+        """
+    )
+
+    @Argument(help: "The plan file.", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String
+
+    @Option(help: "Seed for target picks and random faults (default: the plan's seed, else one derived from its name).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("runs-dir"), help: "Where run directories are created.")
+    var runsDir = "runs"
+
+    @Flag(name: .customLong("dry-run"), help: "Resolve, journal and probe, but apply no fault.")
+    var dryRun = false
+
+    @Flag(name: .customLong("confirm-production"), help: "Required to run a plan whose environment is production.")
+    var confirmProduction = false
+
+    @Flag(name: .customLong("no-input"), help: "Do not read operator marks from standard input.")
+    var noInput = false
+
+    @Option(name: .customLong("revert-deadline"), help: "How long a failing revert is retried (with backoff) before the run reports it still active.")
+    var revertDeadline = "60s"
+
+    @Flag(name: .shortAndLong, help: "Print only the run directory.")
+    var quiet = false
+
+    func run() async throws {
+        guard let deadline = TimeSpan(parsing: revertDeadline), deadline.milliseconds > 0 else {
+            throw ValidationError("--revert-deadline must be a duration such as 60s, found '\(revertDeadline)'")
+        }
+        let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
+                                         confirmProduction: confirmProduction,
+                                         interactive: !noInput && isatty(STDIN_FILENO) == 1,
+                                         revertDeadline: deadline, quiet: quiet)
+        let result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()
+        Console.out(result.runDirectory.url.path)
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
