@@ -270,7 +270,7 @@ public enum Postmortem {
             case .probes(let f):
                 var text = "\(Format.count(f.count)) probe\(f.count == 1 ? "" : "s"), \(Format.count(f.failed)) failed"
                 if !f.failedByCheck.isEmpty {
-                    text += " (" + f.failedByCheck.map { "\($0.check) \(Format.count($0.count))" }.joined(separator: ", ") + ")"
+                    text += " (" + f.failedByCheck.map { "\($0.check): \(Format.count($0.count))" }.joined(separator: ", ") + ")"
                 }
                 if f.lastT > f.firstT { text += " until \(Format.offset(f.lastT))" }
                 doc.line("| \(Format.offset(f.firstT)) | \(Format.clock(f.firstWall)) | probes | \(Format.cell(text)) |")
@@ -341,7 +341,7 @@ public enum Postmortem {
             for (i, f) in a.faults.enumerated() {
                 let from = f.injectedT.map(toWall) ?? f.beginWall
                 let to = f.revertedWall ?? (f.isOpen ? a.endWall : toWall(a.steps.first { $0.stepIndex == f.stepIndex }?.revertedT ?? a.endT))
-                let tag = f.isOpen ? "crit" : (f.injectedT == nil ? "done" : "active")
+                let tag = f.isOpen ? "crit" : "done"
                 doc.line("    \(ganttName("\(f.step) \(f.target)")) :\(tag), fault\(i + 1), \(from), \(max(from, to))")
             }
         }

@@ -72,7 +72,8 @@ public actor DemoFleet {
     ///   - executable: path of the built `gameday` executable; replicas run as `gameday demo-fleet replica …`.
     ///   - routeDependency: receives the dependency's own URL once it listens; returns the URL replicas should call
     ///     (e.g. a fault proxy's listen address), or nil for the default (see the type's documentation).
-    /// - Throws: ``DemoFleetError`` describing what failed; everything already started is stopped first.
+    /// - Throws: ``DemoFleetError`` describing what failed; everything the fleet started is stopped first (what
+    ///   `routeDependency` started, such as a proxy, is the caller's to stop).
     public static func start(
         executable: String,
         configuration: DemoFleetConfiguration,

@@ -1,0 +1,186 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GameDayCore
+import GameDayEngine
+
+/// Applies proxy faults (`latency`, `bandwidth`, `timeout`, `reset`, `down`, `http-error`, `slow-open`, ...) through
+/// a Toxiproxy-compatible API: `gameday proxy` or a real Toxiproxy.
+///
+/// A fault becomes a toxic named `gameday-<runID>-<step index>` on the step's proxy; `down` disables the proxy
+/// instead. The revert recipe deletes that toxic (or re-enables the proxy), so `gameday recover` can finish the job
+/// from the journal alone. Only the public HTTP API is used.
+public struct ProxyInjector: FaultInjector {
+    private let client: ToxiproxyHTTPClient
+
+    /// - Parameters:
+    ///   - token: bearer token for APIs that need one (default: `GAMEDAY_PROXY_TOKEN`).
+    ///   - timeout: per request.
+    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10) {
+        client = ToxiproxyHTTPClient(token: token, timeout: timeout)
+    }
+
+    /// The toxic name a step's fault gets on its proxy.
+    public static func toxicName(runID: String, stepIndex: Int) -> String { "gameday-\(runID)-\(stepIndex)" }
+
+    public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
+        guard case .proxy(let fault) = step.fault else {
+            throw ProxyClientError("step \"\(step.name)\" is a \(step.fault.kindName) fault, not a proxy fault")
+        }
+        guard let proxy = step.proxy?.name else {
+            throw ProxyClientError("step \"\(step.name)\" (\(fault.type.planName)) needs `proxy:` naming one of the plan's proxies")
+        }
+        guard let api = context.proxyAPIs[proxy] ?? step.proxy?.api else {
+            throw ProxyClientError("no control API known for proxy \"\(proxy)\": give it `api:` or let the run start it")
+        }
+        let client = self.client
+        let dryRun = context.dryRun
+        guard let toxicType = fault.type.toxicType else {
+            let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: nil))
+            return PreparedFault(target: proxy, description: "disable proxy \(proxy) (down)", recipe: recipe) {
+                if dryRun { return "dry run: would disable proxy \(proxy)" }
+                try await client.setEnabled(false, api: api, proxy: proxy)
+                return "proxy \(proxy) disabled at \(api)"
+            }
+        }
+        let name = Self.toxicName(runID: context.runID, stepIndex: step.index)
+        // http_error reads requests, so it always sits on the upstream (client to server) stream.
+        let stream = fault.type == .httpError ? "upstream" : fault.stream.rawValue
+        let toxic: [String: JSONValue] = [
+            "name": .string(name), "type": .string(toxicType), "stream": .string(stream),
+            "toxicity": .number(fault.toxicity), "attributes": .object(fault.attributes),
+        ]
+        let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: name))
+        let summary = fault.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
+        let description = "\(toxicType) toxic \(name) on proxy \(proxy) (\(stream), toxicity \(fault.toxicity)\(summary.isEmpty ? "" : ", \(summary)"))"
+        return PreparedFault(target: proxy, description: description, recipe: recipe) {
+            if dryRun { return "dry run: would add \(description)" }
+            try await client.addToxic(toxic, name: name, api: api, proxy: proxy)
+            return "toxic \(name) added to proxy \(proxy) at \(api)"
+        }
+    }
+
+    private static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+        case .bool(let b): return String(b)
+        default: return "…"
+        }
+    }
+}
+
+/// Performs `RevertRecipe.proxy`: deletes the toxic, or re-enables the proxy. Idempotent: a toxic or proxy that is
+/// already gone counts as reverted.
+public struct ProxyReverter: FaultReverter {
+    private let client: ToxiproxyHTTPClient
+
+    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10) {
+        client = ToxiproxyHTTPClient(token: token, timeout: timeout)
+    }
+
+    public func revert(_ recipe: RevertRecipe) async throws -> String? {
+        guard case .proxy(let revert) = recipe else {
+            throw ProxyClientError("ProxyReverter only reverts proxy recipes, not: \(recipe.manualInstructions)")
+        }
+        if let toxic = revert.toxic {
+            let removed = try await client.deleteToxic(toxic, api: revert.api, proxy: revert.proxy)
+            return removed
+                ? "toxic \(toxic) removed from proxy \(revert.proxy)"
+                : "toxic \(toxic) was already gone from proxy \(revert.proxy)"
+        }
+        let enabled = try await client.setEnabled(true, api: revert.api, proxy: revert.proxy)
+        return enabled ? "proxy \(revert.proxy) re-enabled" : "proxy \(revert.proxy) no longer exists: nothing to re-enable"
+    }
+}
+
+/// A proxy API call that failed; says what was asked, what came back, and what to check.
+public struct ProxyClientError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The few Toxiproxy API calls the injector needs, over plain HTTP/1.1.
+struct ToxiproxyHTTPClient: Sendable {
+    let token: String?
+    let timeout: TimeInterval
+
+    private func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil) async throws -> (Int, Data) {
+        let base = api.hasSuffix("/") ? String(api.dropLast()) : api
+        guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
+            throw ProxyClientError("proxy API address \"\(api)\" is not an http:// URL")
+        }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue("gameday/\(GameDayVersion.current)", forHTTPHeaderField: "User-Agent")
+        if let token, !token.isEmpty { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONEncoder().encode(body)
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            guard let http = response as? HTTPURLResponse else {
+                throw ProxyClientError("\(method) \(url.absoluteString): not an HTTP response")
+            }
+            return (http.statusCode, data)
+        } catch let error as ProxyClientError {
+            throw error
+        } catch {
+            throw ProxyClientError("\(method) \(url.absoluteString) failed: \(error.localizedDescription); is the proxy API (gameday proxy or Toxiproxy) running there?")
+        }
+    }
+
+    private static func failure(_ method: String, _ path: String, _ status: Int, _ data: Data) -> ProxyClientError {
+        let detail = (try? JSONDecoder().decode([String: JSONValue].self, from: data))?["error"]?.stringValue
+            ?? String(decoding: data.prefix(300), as: UTF8.self)
+        let hint = status == 401 ? " (set GAMEDAY_PROXY_TOKEN to the daemon's token)" : ""
+        return ProxyClientError("\(method) \(path) answered \(status): \(detail)\(hint)")
+    }
+
+    private static func escape(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
+    }
+
+    func addToxic(_ toxic: [String: JSONValue], name: String, api: String, proxy: String) async throws {
+        let path = "/proxies/\(Self.escape(proxy))/toxics"
+        let (status, data) = try await request("POST", api, path, body: .object(toxic))
+        switch status {
+        case 200, 201:
+            return
+        case 409:
+            // Left by an earlier attempt of this very step: bring it to this configuration.
+            var update = toxic
+            update["name"] = nil; update["type"] = nil; update["stream"] = nil
+            let updatePath = "\(path)/\(Self.escape(name))"
+            let (status, data) = try await request("POST", api, updatePath, body: .object(update))
+            guard status == 200 else { throw Self.failure("POST", updatePath, status, data) }
+        default:
+            throw Self.failure("POST", path, status, data)
+        }
+    }
+
+    /// Deletes a toxic; false if it (or its proxy) was already gone.
+    func deleteToxic(_ name: String, api: String, proxy: String) async throws -> Bool {
+        let path = "/proxies/\(Self.escape(proxy))/toxics/\(Self.escape(name))"
+        let (status, data) = try await request("DELETE", api, path)
+        switch status {
+        case 200, 204: return true
+        case 404: return false
+        default: throw Self.failure("DELETE", path, status, data)
+        }
+    }
+
+    /// Enables or disables a proxy; false if the proxy does not exist (only tolerated when enabling).
+    @discardableResult
+    func setEnabled(_ enabled: Bool, api: String, proxy: String) async throws -> Bool {
+        let path = "/proxies/\(Self.escape(proxy))"
+        let (status, data) = try await request("POST", api, path, body: .object(["enabled": .bool(enabled)]))
+        switch status {
+        case 200: return true
+        case 404 where enabled: return false
+        default: throw Self.failure("POST", path, status, data)
+        }
+    }
+}
