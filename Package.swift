@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProxyTests", dependencies: [
-            "GameDayProxy",
+            "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -113,15 +114,15 @@ let package = Package(
 
         // Benchmarks (run by `make bench`; each prints its figures beside its peers').
         .executableTarget(name: "ReportBench", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
-                          path: "Benchmarks/ReportBench", swiftSettings: swiftSettings),
+                          path: "Benchmarks/ReportBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ProbeBench", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"],
-                          path: "Benchmarks/ProbeBench", swiftSettings: swiftSettings),
+                          path: "Benchmarks/ProbeBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ProxyBench", dependencies: ["GameDayProxy", "GameDayCore",
                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
-                          path: "Benchmarks/ProxyBench", swiftSettings: swiftSettings),
+                          path: "Benchmarks/ProxyBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ScheduleBench", dependencies: ["GameDaySchedule", "GameDayCore"],
-                          path: "Benchmarks/ScheduleBench", swiftSettings: swiftSettings),
+                          path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
-                          path: "Benchmarks/HostBench", swiftSettings: swiftSettings),
+                          path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
     ]
 )

@@ -78,18 +78,19 @@ public enum LeaseCommands {
             + "echo " + ShellQuote.quote("lease: systemd timer \(lease.name).timer reverts in \(lease.seconds)s")
     }
 
-    /// A detached watchdog in its own session: it records its pid (= its process group) first, so a cancel can end
-    /// it and its `sleep` together, then sleeps, reverts and removes its pid file.
+    /// A detached watchdog in its own session, so its pid is also its process group and a cancel ends it and its
+    /// `sleep` together. The pid file is written by the installer at once (no polling: `setsid` does not fork when
+    /// started in the background of a non-interactive shell) and again by the watchdog itself, which also removes it
+    /// after reverting.
     private static func watchdogInstall(_ lease: Lease, revert: String) -> String {
         let body = #"echo $$ > "$1"; sleep "$2"; sh -c "$3"; rm -f "$1""#
         let pidFile = "\"$d\"/" + ShellQuote.quote("\(lease.name).lease")
         return [
             "pf=\(pidFile)",
-            "rm -f \"$pf\"",
+            "command -v setsid >/dev/null 2>&1 || { echo 'gameday: setsid is missing (util-linux); cannot install the lease' >&2; exit \(RemoteExitCode.leaseFailed); }",
             "setsid sh -c \(ShellQuote.quote(body)) gameday-lease \"$pf\" \(lease.seconds) \(ShellQuote.quote(revert)) </dev/null >/dev/null 2>&1 &",
-            "i=0; while [ ! -s \"$pf\" ] && [ \"$i\" -lt 100 ]; do sleep 0.05; i=$((i+1)); done",
-            "[ -s \"$pf\" ] || { echo 'gameday: the lease watchdog did not start' >&2; exit \(RemoteExitCode.leaseFailed); }",
-            "echo \"lease: watchdog pid $(cat \"$pf\") reverts in \(lease.seconds)s\"",
+            "echo $! > \"$pf\" || { kill -s TERM $! 2>/dev/null; echo 'gameday: cannot record the lease watchdog pid' >&2; exit \(RemoteExitCode.leaseFailed); }",
+            "echo \"lease: watchdog pid $! reverts in \(lease.seconds)s\"",
         ].joined(separator: "\n")
     }
 
@@ -98,7 +99,7 @@ public enum LeaseCommands {
         let unit = ShellQuote.quote("\(lease.name).timer") + " " + ShellQuote.quote("\(lease.name).service")
         let systemd = "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl stop \(unit) >/dev/null 2>&1; fi"
         let pidFile = "\"$d\"/" + ShellQuote.quote("\(lease.name).lease")
-        let watchdog = "pf=\(pidFile); if [ -s \"$pf\" ]; then kill -s TERM -- -\"$(cat \"$pf\")\" 2>/dev/null; rm -f \"$pf\"; fi"
+        let watchdog = "pf=\(pidFile); if [ -s \"$pf\" ] && read -r lp < \"$pf\" && [ -n \"$lp\" ]; then kill -s TERM -- -\"$lp\" 2>/dev/null; rm -f \"$pf\"; fi"
         switch lease.mode {
         case .systemd: return systemd
         case .watchdog: return watchdog

@@ -196,7 +196,9 @@ public enum NetworkFaultCommands {
             }
         }
         let nftInject = ShellQuote.join(["nft", nft.trimmingSuffix("; ")])
-        let nftRevert = "if nft list table inet \(table) >/dev/null 2>&1; then nft delete table inet \(table) || exit 1; fi"
+        // One nft call in the common case; the listing only runs when the delete failed, to tell "already gone"
+        // (fine: the lease or an earlier revert removed it) from a real failure.
+        let nftRevert = "nft delete table inet \(table) 2>/dev/null || { if nft list table inet \(table) >/dev/null 2>&1; then echo 'gameday: cannot delete nftables table \(table)' >&2; exit 1; fi; }"
 
         let chains = iptablesChains(table: table)
         var iptInject: [String] = []

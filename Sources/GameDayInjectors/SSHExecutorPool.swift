@@ -91,3 +91,23 @@ public actor SSHExecutorPool {
         try? FileManager.default.removeItem(atPath: controlDirectory)
     }
 }
+
+extension SSHExecutorPool {
+    /// Opens the master connection to every ssh target now, at most `maxConcurrent` at once (e.g. during the
+    /// baseline), so the first fault pays no handshakes. Returns the targets that could not be reached, by name.
+    public func connectAll(_ targets: [Target], maxConcurrent: Int = 32, timeout: TimeSpan = .seconds(20)) async -> [String: String] {
+        var executors: [(String, SSHExecutor)] = []
+        for target in targets {
+            guard case .ssh = target.access else { continue }
+            do { executors.append((target.name, try executor(for: target))) } catch { return [target.name: "\(error)"] }
+        }
+        let results = await SSHFanOut.run(executors, maxConcurrent: maxConcurrent) { _, executor in
+            try await executor.connect(timeout: timeout)
+        }
+        var failures: [String: String] = [:]
+        for (index, result) in results.enumerated() {
+            if case .failure(let error) = result { failures[executors[index].0] = "\(error)" }
+        }
+        return failures
+    }
+}

@@ -132,7 +132,7 @@ public enum Postmortem {
             case .notJudged: result = "not judged"
             case .passed: result = "pass"
             case .noData: result = "**FAIL**: no data"
-            case .notReached: result = "not reached (the run stopped first)"
+            case .notReached: result = "no data (the run stopped first)"
             case .failed(let reasons): result = "**FAIL**: " + reasons.joined(separator: "; ")
             }
             let samples = s.samples == 0 ? "0" : "\(Format.count(s.samples))" + (s.failures > 0 ? " (\(Format.count(s.failures)) failed)" : "")
@@ -202,8 +202,11 @@ public enum Postmortem {
             var notes: [String] = []
             if !f.description.isEmpty { notes.append(f.description) }
             if let d = f.injectDetail { notes.append("inject: \(d)") }
-            if let d = f.revertDetail { notes.append("revert: \(d)") }
-            if case .nothing(let why) = f.recipe { notes.append("no revert needed: \(why)") }
+            if case .nothing(let why) = f.recipe {
+                notes.append("no revert needed: \(why)")
+            } else if let d = f.revertDetail {
+                notes.append("revert: \(d)")
+            }
             if let e = f.revertError, f.revertStatus == .failed { notes.append("revert error: \(e)") }
             guard !notes.isEmpty else { continue }
             doc.line("- \(Format.code(f.faultID)): " + notes.map(Format.cell).joined(separator: "; "))
@@ -415,7 +418,8 @@ public enum Postmortem {
             items.append("Guardrail \(Format.code(t.trip.guardrail)) tripped at \(Format.offset(t.t)): review the blast "
                          + "radius before repeating this game day.")
         }
-        for s in a.steps where s.injectedT != nil && s.timeToDetect == nil {
+        // In a dry run nothing was applied, so nothing could be detected.
+        for s in a.steps where a.start?.dryRun != true && s.injectedT != nil && s.timeToDetect == nil {
             items.append("Not detected: step \(Format.cell(s.step)) (\(Format.cell(s.fault)) on "
                          + "\(Format.cell(s.targets.joined(separator: ", ")))) turned no check unhealthy. Add a check "
                          + "or alert that would see it, or record why it is harmless.")

@@ -33,7 +33,7 @@ public struct RunAnalysis: Sendable {
         case failed(reasons: [String])
         /// The phase had no samples of this check: it cannot pass.
         case noData
-        /// The run stopped (aborted, interrupted, crashed) before this phase began: nothing to judge.
+        /// No samples, but the run stopped early (aborted, interrupted, crashed): nothing to judge.
         case notReached
 
         public var isFailure: Bool {
@@ -219,11 +219,10 @@ public struct RunAnalysis: Sendable {
         self.signals = collected.signals
         self.errors = collected.errors
         self.marks = collected.marks
-        var reached: Set<Phase> = [.baseline]
-        for change in phases.changes { reached.insert(change.phase) }
-        let finished = end?.status == .completed
+        // A run cut short (aborted, interrupted, crashed) leaves later phases empty or barely begun: their lack of
+        // samples says nothing about the hypothesis. A completed run has no such excuse.
         self.checkStats = Self.judge(collected.accumulators, checkOrder: collected.checkOrder, start: start,
-                                     unreached: finished ? [] : Set(Phase.allCases).subtracting(reached))
+                                     finished: end?.status == .completed)
         self.faults = Self.faultRows(events: events)
         self.unhealthy = Self.unhealthyIntervals(events: events)
         self.steps = Self.detections(events: events, faults: faults, start: start, endT: endT, marks: marks)
@@ -336,7 +335,7 @@ public struct RunAnalysis: Sendable {
 
     /// Statistics and the hypothesis verdict per check and phase.
     private static func judge(_ accumulators: [[Accumulator]], checkOrder: [String], start: RunStart?,
-                              unreached: Set<Phase>) -> [CheckPhaseStats] {
+                              finished: Bool) -> [CheckPhaseStats] {
         var out: [CheckPhaseStats] = []
         for (c, check) in checkOrder.enumerated() {
             for (p, phase) in Phase.allCases.enumerated() {
@@ -356,7 +355,7 @@ public struct RunAnalysis: Sendable {
                     p90: Percentile.top(90, ofSorted: sorted), p99: Percentile.top(99, ofSorted: sorted),
                     criteria: criteria, judgement: .notJudged)
                 stats.judgement = judgement(stats, latencies: sorted)
-                if stats.judgement == .noData && unreached.contains(phase) { stats.judgement = .notReached }
+                if stats.judgement == .noData && !finished { stats.judgement = .notReached }
                 out.append(stats)
             }
         }
@@ -491,7 +490,7 @@ public struct RunAnalysis: Sendable {
         let scheduled = Dictionary((start?.schedule.steps ?? []).map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
 
         var windows: [StepWindow] = []
-        var revertOf: [Int: Int64?] = [:]
+        var revertOf: [Int: Int64] = [:]
         for s in stepOrder {
             let rows = byStep[s] ?? []
             guard let injected = rows.compactMap(\.injectedT).min() else { continue }
@@ -509,7 +508,7 @@ public struct RunAnalysis: Sendable {
                 }
                 end = last
             }
-            revertOf[s] = end
+            if let end { revertOf[s] = end }
             windows.append(StepWindow(stepIndex: s, injectedT: injected, endT: end))
         }
 
@@ -539,7 +538,7 @@ public struct RunAnalysis: Sendable {
             let injected = rows.compactMap(\.injectedT).min()
             var detection = StepDetection(
                 stepIndex: s, step: rows.first?.step ?? "", fault: rows.first?.fault ?? "",
-                targets: rows.map(\.target), injectedT: injected, revertedT: revertOf[s] ?? nil, timeToDetect: nil,
+                targets: rows.map(\.target), injectedT: injected, revertedT: revertOf[s], timeToDetect: nil,
                 unhealthyChecks: checkOrder[s] ?? [], recovery: .notApplicable, operatorDetected: nil,
                 operatorMitigated: nil)
             guard let injected else { out.append(detection); continue }

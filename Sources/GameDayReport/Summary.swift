@@ -77,7 +77,8 @@ enum Summary {
             return planned == 0 ? nil : "No fault was injected (\(planned) step\(planned == 1 ? "" : "s") planned)."
         }
         let steps = Set(a.faults.map(\.stepIndex)).count
-        var text = "\(plural(a.faults.count, "fault")) injected by \(plural(steps, "step"))"
+        let verb = a.start?.dryRun == true ? "walked through (dry run, not applied)" : "injected"
+        var text = "\(plural(a.faults.count, "fault")) \(verb) by \(plural(steps, "step"))"
         if planned > steps { text += " (of \(planned) planned)" }
         let failedInjects = a.faults.filter { $0.injectedT == nil }.count
         let notNeeded = a.faults.filter { $0.revertStatus == .notNeeded }.count

@@ -4,8 +4,7 @@ import GameDayCore
 /// Where the CLI writes: results on stdout, diagnostics and progress on stderr.
 enum Console {
     static func out(_ line: String) {
-        print(line)
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func err(_ line: String) {

@@ -58,7 +58,7 @@ struct DemoFleetCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
             let service = DemoFleetService(
-                executable: try currentExecutablePath(), configuration: configuration, logger: logger
+                executable: try DemoFleet.currentExecutablePath(), configuration: configuration, logger: logger
             ) { fleet in
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -118,17 +118,4 @@ private func demoLogger(label: String) -> Logger {
     var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = .info
     return logger
-}
-
-/// The path of the running gameday executable, so the fleet can start replicas from the same binary.
-private func currentExecutablePath() throws -> String {
-    let path = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-    guard path != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: path) else {
-        let fallback = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else {
-            throw ValidationError("cannot find the gameday executable to start replicas from")
-        }
-        return fallback
-    }
-    return path
 }

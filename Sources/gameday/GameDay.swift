@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import GameDayCore
+import Logging
 
 @main
 struct GameDay: AsyncParsableCommand {
@@ -23,4 +25,25 @@ struct GameDay: AsyncParsableCommand {
             DemoFleetCommand.self,
         ]
     )
+
+    /// Logs go to stderr (stdout carries results such as the run directory); GAMEDAY_LOG_LEVEL picks the level
+    /// (trace, debug, info, notice, warning, error, critical; default warning).
+    static func main() async {
+        let level = ProcessInfo.processInfo.environment["GAMEDAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

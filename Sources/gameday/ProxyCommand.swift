@@ -58,8 +58,7 @@ struct ProxyCommand: AsyncParsableCommand {
         } catch let error as ProxyServerError {
             throw ValidationError(error.description)
         }
-        print("gameday proxy: API listening on http://\(address) (seed \(server.seed))")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("gameday proxy: API listening on http://\(address) (seed \(server.seed))\n".utf8))
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -71,7 +71,7 @@ struct RecoverCommand: AsyncParsableCommand {
         let open = OpenFaults(events: contents.events)
         if open.isEmpty && open.hasRunEnd { return (0, 0) }
         if dryRun {
-            for fault in open.faults.reversed() {
+            for fault in open.faults {  // already newest first
                 Console.out("\(directory.id): would revert \(fault.faultID) (\(fault.fault) on \(fault.target)): \(fault.manualInstructions)")
             }
             if !open.hasRunEnd { Console.out("\(directory.id): would close the journal (no run.end)") }
@@ -88,7 +88,7 @@ struct RecoverCommand: AsyncParsableCommand {
         }
         if contents.tornTail { Console.err("\(directory.id): the journal's last line was torn (the controller died mid-write)") }
         var reverted = 0, failed = 0
-        for fault in open.faults.reversed() {
+        for fault in open.faults {  // already newest first
             Console.err("\(directory.id): reverting \(fault.faultID) (\(fault.fault) on \(fault.target))")
             if try await revert(fault, reverter: reverter, recorder: recorder, clock: clock, deadline: deadline) {
                 reverted += 1
@@ -102,8 +102,9 @@ struct RecoverCommand: AsyncParsableCommand {
                 reason: "the controller stopped before the run finished; gameday recover reverted what it left applied",
                 stillActive: failed > 0 ? open.faults.map(\.faultID) : [])))
         }
-        let events = try JournalReader.read(url: directory.journalURL).events
-        try Data(Postmortem.render(events).utf8).write(to: directory.postmortemURL, options: .atomic)
+        let after = try JournalReader.read(url: directory.journalURL)
+        let markdown = Postmortem.render(after.events, integrity: JournalIntegrity(tornTail: after.tornTail, skippedLines: after.skippedLines))
+        try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
         Console.out(directory.postmortemURL.path)
         return (reverted, failed)
     }

@@ -90,7 +90,7 @@ struct RunSession {
 
         let contents = try JournalReader.read(url: directory.journalURL)
         let analysis = RunAnalysis(events: contents.events)
-        let markdown = Postmortem.render(contents.events)
+        let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines))
         try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
         if !quiet {
             Console.err("gameday: \(outcome.status.rawValue)\(outcome.reason.map { " (\($0))" } ?? ""); verdict \(analysis.verdict.title)")

@@ -15,7 +15,7 @@ import Testing
 
     /// Anything but http://host:port[/prefix] is refused with the reason.
     @Test(arguments: [
-        ("not a url at all", "not a URL"),
+        ("not a url at all", "only http://"),
         ("https://127.0.0.1:443", "only http://"),
         ("http://127.0.0.1", "explicit port"),
         ("http://:80", "no host"),

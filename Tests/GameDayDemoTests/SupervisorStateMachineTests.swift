@@ -12,7 +12,7 @@ import Testing
         #expect(state.restartCounts == [0, 0])
     }
 
-    /// A child that exits or is killed is restarted after the delay, and the restart is counted.
+    /// A child that exits, is killed or vanishes is restarted after the delay, and each restart is counted.
     @Test func restartsAfterExitOrKill() {
         var state = SupervisorStateMachine(childCount: 1, restartDelay: .seconds(3))
         state.started(0, pid: 100)
@@ -22,6 +22,9 @@ import Testing
         state.started(0, pid: 101)
         #expect(state.restartCounts == [1])
         #expect(state.statusChanged(0, pid: 101, status: .exited(code: 0)) == .restart(after: .seconds(3)))
+        state.started(0, pid: 102)
+        #expect(state.statusChanged(0, pid: 102, status: .vanished) == .restart(after: .seconds(3)))
+        #expect(state.restartCounts == [2])
     }
 
     /// A stopped (SIGSTOP) child is alive: it is marked suspended, never restarted, and resumes on continue.

@@ -39,7 +39,8 @@ enum TestSupport {
 
     /// A new empty directory under the system's temporary directory.
     static func makeTemporaryDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/gameday-demo-test-XXXXXX").utf8CString)
+        let pattern = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gameday-demo-test-XXXXXX").path
+        var template = Array(pattern.utf8CString)
         guard let result = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw SetupError(description: "mkdtemp failed: \(String(cString: strerror(errno)))")
         }

@@ -77,45 +77,6 @@ import Testing
         #expect(!contents.tornTail && contents.skippedLines.isEmpty)
     }
 
-    /// The fast probe parser agrees with JSONDecoder where it answers, and declines what it does not fully handle.
-    @Test func probeFastPathAgreesWithDecoder() throws {
-        let accepted = [
-            #"{"check":"web","ms":12.5,"ok":true,"seq":1,"status":200,"t":5,"type":"probe","wall":17}"#,
-            #"{ "seq" : 2 , "t" : -3 , "wall" : 0 , "type" : "probe" , "check" : "wéb" , "ok" : false , "ms" : null , "error" : "refused" }"#,
-            #"{"check":"web","ms":1e2,"ok":true,"seq":3,"t":5,"timings":{"connect":0.5,"dns":0,"firstByte":9.25,"tls":0,"total":10},"type":"probe","wall":17}"#,
-            #"{"check":"web","ms":0.1,"ok":true,"seq":4,"t":9223372036854775807,"type":"probe","wall":-9223372036854775808}"#,
-        ]
-        for line in accepted {
-            let fast = line.utf8CString.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: UInt8.self) { ProbeLineParser.parse(UnsafeBufferPointer(rebasing: $0.dropLast())) }
-            }
-            let reference = try JSONDecoder().decode(JournalEvent.self, from: Data(line.utf8))
-            #expect(fast == reference, "\(line)")
-        }
-        let declined = [
-            #"{"check":"w\"eb","ok":true,"seq":1,"t":5,"type":"probe","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5,"type":"probe","wall":17,"extra":1}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5.5,"type":"probe","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"seq":2,"t":5,"type":"probe","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5,"type":"phase","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5,"type":"probe"}"#,
-            #"{"check":"web","ok":true,"seq":01,"t":5,"type":"probe","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5,"type":"probe","wall":17} x"#,
-            #"{"check":"web","ok":true,"seq":1,"t":99999999999999999999,"type":"probe","wall":17}"#,
-            #"{"check":"web","ok":true,"seq":1,"t":5,"type":"probe","wall":1"#,
-        ]
-        for line in declined {
-            let fast = line.utf8CString.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: UInt8.self) { ProbeLineParser.parse(UnsafeBufferPointer(rebasing: $0.dropLast())) }
-            }
-            #expect(fast == nil, "\(line)")
-        }
-        // Declined lines that are valid still read through the generic decoder.
-        let contents = JournalReader.decode(Data((declined[0] + "\n" + declined[1] + "\n").utf8))
-        #expect(contents.events.count == 2)
-        #expect(contents.events.first?.body == .probe(ProbeSample(check: "w\"eb", ok: true, ms: nil)))
-    }
-
     /// A real writer process killed with SIGKILL in the middle of a line leaves a journal the reader accepts.
     @Test func journalOfProcessKilledMidWriteIsReadable() throws {
         let dir = try SampleEvents.temporaryDirectory()

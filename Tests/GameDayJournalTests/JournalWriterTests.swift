@@ -41,6 +41,9 @@ import Testing
         #expect(!text.contains("\\/"))
         #expect(text.contains("\"planFile\":\"scenarios/demo.yaml\""))
         #expect(lines[0].hasPrefix("{\"checks\":"))
+        // Dictionaries hash in a per-process random order; sorted keys are what makes the bytes reproducible.
+        #expect(text.contains("\"tags\":{\"role\":\"web\",\"tier\":\"front\",\"zone\":\"a\"}"))
+        #expect(text.contains("\"headers\":{\"X-A\":\"1\",\"X-B\":\"2\"}"))
     }
 
     /// The fsync path writes durably and the events read back.

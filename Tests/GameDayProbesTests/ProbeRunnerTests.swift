@@ -68,6 +68,14 @@ func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
 
+/// This process's open descriptors and what they point at, for leak reports.
+func openDescriptors() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return names.compactMap { name in
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")).map { "\(name) -> \($0)" }
+    }.sorted()
+}
+
 /// Whether `pid` is still a live (not zombie, not gone) process.
 func isAlive(_ pid: pid_t) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -138,7 +146,7 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
         let bad = try #require(run.of("bad").first)
         #expect(!bad.ok)
         #expect(bad.status == 200)
-        #expect(bad.error == "body does not contain \"ok\\\"}x\"")
+        #expect(bad.error == "body does not contain \"ok\"}x\"")
     }
 
     /// Only the configured number of body bytes is searched; a match past it is reported as not found, and says so.
@@ -293,16 +301,21 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
     /// Cancelling the calling task stops every kind of probe promptly, kills running commands and closes every
     /// descriptor the runner opened.
     @Test func cancellationIsPromptAndLeaksNothing() async throws {
+        // Warm up libcurl's one-time global state so it is not counted as a leak.
+        let warmServer = try LoopbackHTTPServer(routes: ["/health": .reply(status: 200, body: "ok")])
+        _ = try await runProbes([httpCheck("warm", warmServer.url("/health"))]) { !$0.isEmpty }
+        warmServer.stop()
+        // Counted before the test's own server exists: the server holds sockets (e.g. the unanswered connection)
+        // until it stops, and it is stopped before counting again.
+        let before = openDescriptorCount()
+        let beforeList = openDescriptors()
         let server = try LoopbackHTTPServer(routes: ["/health": .reply(status: 200, body: "ok"), "/hang": .hang])
         defer { server.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let pidFile = directory.appendingPathComponent("sleeper.pid").path
-        // Warm up libcurl's one-time global state so it is not counted as a leak.
-        _ = try await runProbes([httpCheck("warm", server.url("/health"))]) { !$0.isEmpty }
 
-        let before = openDescriptorCount()
         var checks = (0..<8).map { httpCheck("web-\($0)", server.url("/health"), interval: .milliseconds(100)) }
         checks.append(httpCheck("hang", server.url("/hang"), interval: .milliseconds(100), timeout: .seconds(60)))
         checks.append(HealthCheckSpec(name: "tcp", kind: .tcp(host: "127.0.0.1", port: server.port), interval: .milliseconds(100)))
@@ -319,9 +332,10 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
         let sleeper = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!isAlive(sleeper), "the running command \(sleeper) was not killed")
+        server.stop()
         // Other test suites in this process may open descriptors meanwhile; wait for the count to settle back.
         let settled = try await eventually { openDescriptorCount() <= before }
-        #expect(settled, "open descriptors: \(before) before, \(openDescriptorCount()) after")
+        #expect(settled, "open descriptors: \(before) before, \(openDescriptorCount()) after; new: \(Set(openDescriptors()).subtracting(beforeList))")
     }
 
     /// A task cancelled before the runner starts returns at once without probing.

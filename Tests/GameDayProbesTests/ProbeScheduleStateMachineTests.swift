@@ -9,7 +9,8 @@ import Testing
         var machine = ProbeScheduleStateMachine(intervals: [second, second, second, second], origin: 1000,
                                                 staggerWindow: 400_000_000)
         #expect(machine.tick(now: 1000) == [.start(check: 0, slot: 0)])
-        #expect(machine.nextDeadline == 1000 + 100_000_000)
+        let secondFirstSlot: Int64 = 1000 + 100_000_000
+        #expect(machine.nextDeadline == secondFirstSlot)
         #expect(machine.tick(now: 1000 + 100_000_000) == [.start(check: 1, slot: 0)])
         #expect(machine.tick(now: 1000 + 250_000_000) == [.start(check: 2, slot: 0)])
         #expect(machine.tick(now: 1000 + 300_000_000 + 1) == [.start(check: 3, slot: 0)])

@@ -12,8 +12,9 @@ import Testing
             try rendered.write(to: source, atomically: true, encoding: .utf8)
             return
         }
-        let bundled = Bundle.module.url(forResource: name, withExtension: "md", subdirectory: "Golden")
-        let url = try #require(bundled ?? (FileManager.default.fileExists(atPath: source.path) ? source : nil),
+        // The source tree is the spec; the bundled copy serves when the tests run away from their sources.
+        let inSource = FileManager.default.fileExists(atPath: source.path) ? source : nil
+        let url = try #require(inSource ?? Bundle.module.url(forResource: name, withExtension: "md", subdirectory: "Golden"),
                                "missing golden \(name).md; run with GAMEDAY_UPDATE_GOLDEN=1 and review it", sourceLocation: sourceLocation)
         let expected = try String(contentsOf: url, encoding: .utf8)
         if expected != rendered {
@@ -58,6 +59,13 @@ import Testing
     /// A random step (the pick and its choices shown) interrupted by SIGINT.
     @Test func randomStepInterruptedRun() throws {
         try checkGolden("random-interrupted", Postmortem.render(Scenarios.randomInterrupted))
+    }
+
+    /// A dry run says so in the header and the summary.
+    @Test func dryRun() throws {
+        let text = Postmortem.render(Scenarios.dryRun)
+        try checkGolden("dry-run", text)
+        #expect(text.contains("| Dry run | yes (no fault was applied) |"))
     }
 
     /// The same events always render to the same bytes.

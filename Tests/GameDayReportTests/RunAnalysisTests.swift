@@ -49,6 +49,14 @@ import Testing
         #expect(failed.verdict == .aborted && failed.exitCode == 3)
     }
 
+    /// A run cut short leaves later phases without samples; that is not a violation, while a completed run's is.
+    @Test func emptyPhaseOfInterruptedRunIsNotAViolation() {
+        let a = RunAnalysis(events: Scenarios.randomInterrupted)
+        let recovery = a.checkStats.first { $0.check == "storefront" && $0.phase == .recovery }
+        #expect(recovery?.samples == 0 && recovery?.judgement == .notReached)
+        #expect(a.failedJudgements.isEmpty)
+    }
+
     /// A revert that gave up: REVERT FAILED, exit 4, over an abort and a violation.
     @Test func revertFailedOutranksEverything() {
         let a = run(storefrontFails: { $0 == 12_000 }, end: RunEnd(status: .aborted, stillActive: ["1.web-2"])) {

@@ -178,4 +178,22 @@ enum Scenarios {
         s.probes("web-2", from: 0, to: 20_600, offset: 500, fails: { $0 >= 10_000 && $0 < 19_500 }, ms: { _ in 1.5 })
         return s.events
     }
+
+    /// `gameday run --dry-run`: the schedule is walked and journaled, nothing is applied, probes still run.
+    static var dryRun: [JournalEvent] {
+        var s = RunScript()
+        let step = Fixture.step(0, "lose-one-web", .nodeLoss(NodeLossFault(signal: .KILL)), targets: [Fixture.web2], at: 10_000, until: 20_000)
+        s.add(0, Fixture.runStart(name: "replica-loss", steps: [step], checks: [Fixture.checks[0]], dryRun: true))
+        s.add(1, .phase(PhaseChange(phase: .baseline)))
+        s.add(2, Fixture.health("storefront", .unknown, .healthy))
+        s.add(10_000, .phase(PhaseChange(phase: .chaos)))
+        s.add(10_001, Fixture.begin(step, target: "web-2", recipe: Fixture.killRecipe, description: "SIGKILL to web-2 (pid 4242)"))
+        s.add(10_002, .injectEnd(Fixture.ok("0.web-2", "dry run: would send SIGKILL to pid 4242")))
+        s.add(20_000, .revertBegin(RevertBegin(faultID: "0.web-2", reason: .scheduled)))
+        s.add(20_001, .revertEnd(Fixture.ok("0.web-2", "dry run")))
+        s.add(20_002, .phase(PhaseChange(phase: .recovery)))
+        s.add(35_002, .runEnd(RunEnd(status: .completed)))
+        s.probes("storefront", from: 0, to: 35_000, offset: 100)
+        return s.events
+    }
 }

@@ -79,13 +79,13 @@ import Testing
         let found = diagnostics(text).map(\.description)
         #expect(found.contains("sched.yaml:2:11: error: unknown time zone 'Europe/Berlni'; did you mean 'Europe/Berlin'?"))
         #expect(found.contains("sched.yaml:3:17: error: unknown workday 'tuee'; did you mean 'tue'?"))
-        #expect(found.contains { $0.hasPrefix("sched.yaml:4:32: error: hours.end (08:00) must be after hours.start (09:00)") })
+        #expect(found.contains { $0.hasPrefix("sched.yaml:4:31: error: hours.end (08:00) must be after hours.start (09:00)") })
         #expect(found.contains("sched.yaml:5:12: error: a holiday must be a date written YYYY-MM-DD, not '2026-13-01'"))
-        #expect(found.contains("sched.yaml:7:32: error: the blackout ends (2026-12-20) before it begins (2027-01-04)"))
+        #expect(found.contains("sched.yaml:7:29: error: the blackout ends (2026-12-20) before it begins (2027-01-04)"))
         #expect(found.contains { $0.hasPrefix("sched.yaml:8:5: error: a blackout has either from/to") })
-        #expect(found.contains("sched.yaml:10:43: error: unknown key 'minDayBetweenRuns' in a scenario; did you mean 'minDaysBetweenRuns'?"))
-        #expect(found.contains { $0.hasPrefix("sched.yaml:10:37: error: meanDaysBetweenRuns must be") })
-        #expect(found.contains { $0.hasPrefix("sched.yaml:11:21: error: the metrics endpoint binds loopback only") })
+        #expect(found.contains("sched.yaml:10:47: error: unknown key 'minDayBetweenRuns' in a scenario; did you mean 'minDaysBetweenRuns'?"))
+        #expect(found.contains { $0.hasPrefix("sched.yaml:10:42: error: meanDaysBetweenRuns must be") })
+        #expect(found.contains { $0.hasPrefix("sched.yaml:11:20: error: the metrics endpoint binds loopback only") })
         #expect(found.count == 9)
     }
 
@@ -142,5 +142,17 @@ import Testing
         } catch {
             #expect(error.description.hasPrefix("/nonexistent/gameday/sched.yaml:1:1: error: cannot read"))
         }
+    }
+}
+
+extension ScheduleConfigurationLoaderTests {
+    /// The example configuration shipped in scenarios/ is valid.
+    @Test func shippedExampleIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scenarios/schedule-example.yaml").path
+        let configuration = try ScheduleConfigurationLoader.load(path: path)
+        #expect(configuration.scenarios.map(\.name) == ["web-node-loss", "slow-dependency"])
+        #expect(configuration.leashed)
+        #expect(configuration.metrics == MetricsConfiguration(host: "127.0.0.1", port: 9464))
     }
 }

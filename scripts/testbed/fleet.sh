@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A fleet of test hosts made of Linux network namespaces, for gameday's host integration tests and HostBench.
 #
-#   fleet.sh up PREFIX DIR [HOSTS] [--service http|none] [--iperf]
+#   fleet.sh up PREFIX DIR [HOSTS] [--service http|none] [--iperf] [--keep-login-rc]
 #   fleet.sh down PREFIX DIR
-#   fleet.sh sweep            # removes leftovers of crashed runs (prefix gdh<pid>/gdb<pid> with a dead pid)
+#   fleet.sh sweep            # removes leftovers of crashed runs (prefix gdh<pid>[x<n>] / gdb<pid>[x<n>] whose
+#                             # process <pid> is gone); PREFIX must have that shape, so nothing else is touched
 #
 # Layout: namespace PREFIX-br holds bridge br0; PREFIX-ctl (10.77.0.1) is the controller; PREFIX-h<i>
 # (10.77.0.<10+i>) are hosts, zone a for the first half and zone b for the rest. Every namespace joins br0 with a
@@ -24,7 +25,7 @@ ns_list() { ip netns list | awk '{print $1}' | grep -E "^$1-" || true; }
 
 down() {
     local prefix=$1 dir=${2:-}
-    [[ $prefix =~ ^gd[a-z]?[0-9]+$ ]] || die "refusing to remove namespaces for prefix '$prefix' (expected gd<letter><digits>)"
+    [[ $prefix =~ ^gd[hb][0-9]+(x[0-9]+)?$ ]] || die "refusing to remove namespaces for prefix '$prefix' (expected gdh<pid> or gdh<pid>x<n>)"
     local ns pid
     for ns in $(ns_list "$prefix"); do
         # Every process inside our namespaces was started by this fleet (sshd, services, leases, ssh sessions).
@@ -40,9 +41,10 @@ down() {
 
 sweep() {
     local ns prefix pid
-    for ns in $(ip netns list | awk '{print $1}' | grep -E '^gd[hb][0-9]+-' || true); do
+    for ns in $(ip netns list | awk '{print $1}' | grep -E '^gd[hb][0-9]+(x[0-9]+)?-' || true); do
         prefix=${ns%%-*}
         pid=${prefix#gd?}
+        pid=${pid%%x*}
         if ! kill -0 "$pid" 2>/dev/null; then down "$prefix" ""; fi
     done
 }
@@ -50,16 +52,17 @@ sweep() {
 up() {
     local prefix=$1 dir=$2 hosts=${3:-4}
     shift $(($# < 3 ? $# : 3))
-    local service=http iperf=0
+    local service=http iperf=0 mask_rc=1
     while [[ $# -gt 0 ]]; do
         case $1 in
             --service) service=$2; shift 2 ;;
             --iperf) iperf=1; shift ;;
+            --keep-login-rc) mask_rc=0; shift ;;
             *) die "unknown option $1" ;;
         esac
     done
     [[ $(id -u) == 0 ]] || die "needs root (network namespaces, sshd)"
-    [[ $prefix =~ ^gd[a-z]?[0-9]+$ ]] || die "prefix must look like gdh<digits>"
+    [[ $prefix =~ ^gd[hb][0-9]+(x[0-9]+)?$ ]] || die "prefix must look like gdh<pid> or gdh<pid>x<n> (gdb for benchmarks)"
     [[ $hosts =~ ^[0-9]+$ && $hosts -ge 1 && $hosts -le 200 ]] || die "hosts must be 1...200"
     [[ -z $(ns_list "$prefix") ]] || die "namespaces with prefix $prefix exist; run: fleet.sh down $prefix"
     trap 'down "$prefix" "$dir"' ERR
@@ -72,6 +75,7 @@ up() {
     ssh-keygen -q -t ed25519 -N '' -C gameday-testbed -f "$dir/id_ed25519"
     cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
     : > "$dir/known_hosts"
+    : > "$dir/empty_bashrc"
     : > "$dir/hosts.tsv"
 
     local br=$prefix-br
@@ -115,7 +119,15 @@ MaxSessions 100
 MaxStartups 200
 LogLevel ERROR
 CFG
-        ip netns exec "$ns" "$sshd" -f "$hdir/sshd_config" -E "$hdir/sshd.log"
+        if ((mask_rc)) && [[ -f /root/.bashrc ]]; then
+            # This image's root ~/.bashrc runs `pyenv init`, which bash sources for every ssh command (~100 ms of
+            # CPU each): sshd gets a private mount namespace in which that file is empty, so tests and HostBench
+            # measure gameday rather than the image. --keep-login-rc keeps it.
+            ip netns exec "$ns" unshare --mount --propagation private sh -c \
+                'mount --bind "$1" /root/.bashrc && exec "$2" -f "$3" -E "$4"' mask "$dir/empty_bashrc" "$sshd" "$hdir/sshd_config" "$hdir/sshd.log"
+        else
+            ip netns exec "$ns" "$sshd" -f "$hdir/sshd_config" -E "$hdir/sshd.log"
+        fi
         echo "[$ip]:$SSH_PORT $(cut -d' ' -f1,2 "$hdir/ssh_host_ed25519_key.pub")" >> "$dir/known_hosts"
         if [[ $service == http ]]; then
             head -c 4194304 /dev/urandom > "$hdir/www/blob"
@@ -154,7 +166,7 @@ CFG
 }
 
 case ${1:-} in
-    up) [[ $# -ge 3 ]] || die "usage: fleet.sh up PREFIX DIR [HOSTS] [--service http|none] [--iperf]"; up "${@:2}" ;;
+    up) [[ $# -ge 3 ]] || die "usage: fleet.sh up PREFIX DIR [HOSTS] [--service http|none] [--iperf] [--keep-login-rc]"; up "${@:2}" ;;
     down) [[ $# -ge 2 ]] || die "usage: fleet.sh down PREFIX [DIR]"; down "$2" "${3:-}" ;;
     sweep) sweep ;;
     *) die "usage: fleet.sh up|down|sweep ..." ;;

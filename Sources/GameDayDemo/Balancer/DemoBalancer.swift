@@ -130,7 +130,7 @@ final class BalancerCore: Sendable {
 
     func statusResponse() -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(status())) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"

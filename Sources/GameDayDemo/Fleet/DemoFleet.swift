@@ -66,6 +66,18 @@ public actor DemoFleet {
     /// How often each replica was restarted after exiting, by name.
     public func restartCounts() async -> [String: Int] { await supervisor.restartCounts() }
 
+    /// The path of the running executable (`/proc/self/exe` resolved), for a `gameday` process that starts its
+    /// own fleet: replicas are then started from the same binary.
+    public static func currentExecutablePath() throws -> String {
+        let path = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if path != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: path) { return path }
+        let fallback = URL(fileURLWithPath: CommandLine.arguments.first ?? "").standardizedFileURL.path
+        guard FileManager.default.isExecutableFile(atPath: fallback) else {
+            throw DemoFleetError.spawnFailed(executable: fallback, reason: "cannot find the running executable")
+        }
+        return fallback
+    }
+
     /// Starts the fleet and returns once every replica is healthy in the balancer.
     ///
     /// - Parameters:

@@ -63,10 +63,11 @@ enum ChildProcess {
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
 
-    /// Reports a status change of `pid` without blocking: exit, death by signal, stop, or continue.
+    /// Reports a status change of `pid` without blocking: exit, death by signal, stop, continue, or vanished.
     static func poll(_ pid: Int32) -> ChildStatus? {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG | WUNTRACED | WCONTINUED)
+        if result == -1, errno == ECHILD { return .vanished }
         guard result == pid else { return nil }
         return ChildStatus(waitStatus: status)
     }

@@ -136,8 +136,10 @@ public actor ProcessSupervisor: Service {
         default:
             logger.info("process exited", metadata: metadata)
         }
-        if case .exited = status { removePIDFile(of: process, ifItNames: pid) }
-        if case .killed = status { removePIDFile(of: process, ifItNames: pid) }
+        switch status {
+        case .exited, .killed, .vanished: removePIDFile(of: process, ifItNames: pid)
+        case .stopped, .continued: break
+        }
         return decision
     }
 

@@ -78,7 +78,7 @@ public struct SupervisorStateMachine: Sendable, Equatable {
         case .continued:
             children[index] = .running(pid: pid, suspended: false)
             return .keepWaiting
-        case .exited, .killed:
+        case .exited, .killed, .vanished:
             switch lifecycle {
             case .supervising:
                 children[index] = .awaitingRestart
@@ -123,6 +123,9 @@ public enum ChildStatus: Sendable, Equatable, CustomStringConvertible {
     case killed(signal: Int32)
     case stopped(signal: Int32)
     case continued
+    /// The process is gone but its status was collected elsewhere (e.g. SIGCHLD set to SIG_IGN by another part of
+    /// the process): it is treated as an exit.
+    case vanished
 
     /// Decodes a `waitpid` status word (the `WIFEXITED` family of macros, which Swift cannot import).
     public init(waitStatus status: Int32) {
@@ -143,6 +146,7 @@ public enum ChildStatus: Sendable, Equatable, CustomStringConvertible {
         case .killed(let signal): return "was killed by signal \(signal)\(Self.name(signal))"
         case .stopped(let signal): return "was stopped by signal \(signal)\(Self.name(signal))"
         case .continued: return "was continued"
+        case .vanished: return "is gone (its exit status was collected elsewhere)"
         }
     }
 

@@ -17,6 +17,8 @@ final class ProxyConnection: ConnectionControl {
     private var clientGlue: GlueHandler?
     private var upstreamGlue: GlueHandler?
     private var finished = false
+    /// Set when the client channel has closed (the client is not active yet while the connection is set up).
+    private var clientClosed = false
 
     init(id: UInt64, proxy: TCPProxy, client: Channel, logger: Logger) {
         self.id = id
@@ -49,7 +51,7 @@ final class ProxyConnection: ConnectionControl {
     }
 
     private func connect(to address: String) {
-        guard client.isActive, !machine.isClosing else { return finish() }
+        guard !clientClosed, !machine.isClosing else { return finish() }
         let target: HostPort
         do {
             target = try HostPort(parsing: address, defaultHost: "127.0.0.1")
@@ -85,7 +87,7 @@ final class ProxyConnection: ConnectionControl {
 
     private func join(upstream channel: Channel) {
         upstream = channel
-        guard client.isActive, !machine.isClosing else {
+        guard !clientClosed, !machine.isClosing else {
             channel.close(promise: nil)
             return
         }
@@ -113,9 +115,15 @@ final class ProxyConnection: ConnectionControl {
         logger.debug("connection open", metadata: ["upstream": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
     }
 
+    /// The client channel closed.
+    func clientDidClose() {
+        clientClosed = true
+        finish()
+    }
+
     /// Unregisters once both sides are closed (called from both close futures).
     func finish() {
-        guard !finished, !client.isActive, !(upstream?.isActive ?? false) else { return }
+        guard !finished, clientClosed, !(upstream?.isActive ?? false) else { return }
         finished = true
         proxy.connectionFinished(id)
     }

@@ -119,7 +119,7 @@ final class TCPProxy: Sendable {
         state.withLock { $0.connections[id] = NIOLoopBound(connection, eventLoop: channel.eventLoop) }
         metrics.connections.increment()
         metrics.activeConnections.increment()
-        channel.closeFuture.assumeIsolated().whenComplete { _ in connection.finish() }
+        channel.closeFuture.assumeIsolated().whenComplete { _ in connection.clientDidClose() }
         connection.open(upstreamAddress: upstream)
     }
 

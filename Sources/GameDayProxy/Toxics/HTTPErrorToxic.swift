@@ -27,7 +27,7 @@ public struct HTTPErrorToxic: RequestSamplingToxic, FixedStreamToxic {
         }
         body = try attributes.string("body")
         headers = try attributes.stringMap("headers")
-        for (name, value) in headers where !Self.isToken(name) || value.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        for (name, value) in headers where !Self.isToken(name) || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
             throw ToxicAttributeError("header \"\(name)\" is not a valid HTTP header name/value")
         }
         abort = try attributes.bool("abort")

@@ -159,7 +159,7 @@ public struct HTTPRequestFramer: Sendable {
 
     private static func chunkSize(_ line: [UInt8]) -> Int? {
         let text = String(decoding: line, as: UTF8.self)
-        let hex = text.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let hex = text.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         guard !hex.isEmpty, hex.count <= 15 else { return nil }
         return Int(hex, radix: 16)
     }

@@ -20,6 +20,7 @@ public struct BusinessCalendar: Sendable {
     /// Longest walk over days any question here takes (bounds every loop, whatever the configuration).
     static let maxScanDays = 3700
 
+    /// A configured workday that is not a holiday (blackouts do not change this).
     public func isBusinessDay(_ date: CivilDate) -> Bool {
         workdays.contains(date.weekday) && !holidays.contains(date)
     }
@@ -116,6 +117,7 @@ public struct BusinessCalendar: Sendable {
         return "\(date) \(time) \(Self.formatOffset(offset))"
     }
 
+    /// `+02:00`, `-04:00`, `+05:30`.
     public static func formatOffset(_ seconds: Int) -> String {
         let sign = seconds < 0 ? "-" : "+"
         let a = abs(seconds)

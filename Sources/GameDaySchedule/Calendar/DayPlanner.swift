@@ -130,6 +130,7 @@ public struct PlannedDecision: Sendable, Equatable {
     public var abortAt: Date
     public var disposition: Disposition
 
+    /// Whether the decision is to run, or was skipped at planning (reason and detail).
     public enum Disposition: Sendable, Equatable {
         case run
         case skip(SkipReason, String)

@@ -55,7 +55,7 @@ public enum ScheduleConfigurationLoader {
         var reader = Reader(file: file, baseDirectory: baseDirectory)
         let configuration = reader.configuration(root)
         if let configuration, reader.diagnostics.isEmpty { return configuration }
-        throw ScheduleConfigurationError(diagnostics: reader.diagnostics)
+        throw ScheduleConfigurationError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
     }
 
     static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {

@@ -25,17 +25,22 @@ public struct ScheduleMetrics: Sendable {
         for reason in [AbortReason.windowEnd, .shutdown] { _ = abortCounter(reason) }
     }
 
+    /// Counts scenarios drawn for a day.
     public func decided(_ count: Int) { if count > 0 { decisions.increment(by: Int64(count)) } }
 
+    /// Counts a decision that did not start.
     public func skipped(_ reason: SkipReason) { skipCounter(reason).increment() }
 
+    /// Counts a run the scheduler aborted.
     public func aborted(_ reason: AbortReason) { abortCounter(reason).increment() }
 
+    /// Counts a finished run by its final status.
     public func runFinished(_ status: DecisionStatus) {
         registry.makeCounter(name: "gameday_schedule_runs_total", labels: [("status", status.rawValue)],
                              help: "Runs by final status (held, violated, aborted, revert-failed, ...).").increment()
     }
 
+    /// Gauges: run in progress, faults active, paused.
     public func setRunInProgress(_ running: Bool) { runsInProgress.set(to: running ? 1.0 : 0.0) }
     public func setFaultsActive(_ count: Int) { faultsActive.set(to: Double(count)) }
     public func setPaused(_ value: Bool) { paused.set(to: value ? 1.0 : 0.0) }

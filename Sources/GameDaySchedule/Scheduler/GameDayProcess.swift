@@ -119,6 +119,9 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
             return RunResult(spawnError: "cannot open \(log): \(error)")
         }
         var options = PlatformOptions()
+        // Its own process group: a Ctrl-C at the daemon's terminal reaches the daemon only, which then aborts the
+        // run in order (one SIGTERM, one revert) instead of both racing to react.
+        options.processGroupID = 0
         // SIGTERM makes `gameday run` revert everything and exit; only if it does not within the grace is it killed.
         options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: request.abortGrace)]
         let arguments = ["run", request.plan, "--runs-dir", request.runsDir, "--seed", String(request.seed), "--no-input"]

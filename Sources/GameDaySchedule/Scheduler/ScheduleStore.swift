@@ -95,6 +95,7 @@ public struct ScheduleStore: Sendable {
 
     // MARK: days and decisions
 
+    /// Whether the day's plan has been recorded.
     public func isPlanned(day: CivilDate) throws -> Bool {
         try queue.read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM day WHERE day = ?", arguments: [day.description]) ?? false
@@ -136,6 +137,7 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// A day's decisions, by start time.
     public func decisions(day: CivilDate) throws -> [DecisionRecord] {
         try queue.read { db in
             try DecisionRecord.fetchAll(db, sql: "SELECT * FROM decision WHERE day = ? ORDER BY startAt, id",
@@ -143,6 +145,7 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// One decision by id.
     public func decision(id: String) throws -> DecisionRecord? {
         try queue.read { db in try DecisionRecord.fetchOne(db, sql: "SELECT * FROM decision WHERE id = ?", arguments: [id]) }
     }
@@ -248,6 +251,7 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    /// Pauses (nothing starts) or resumes, with an optional reason.
     public func setPaused(_ paused: Bool, reason: String?, now: Date) throws {
         try queue.write { db in
             try db.execute(sql: """

@@ -13,6 +13,6 @@ public struct SystemSchedulerClock: SchedulerClock {
     public func now() -> Date { Date() }
     public func sleep(until date: Date) async throws {
         let seconds = date.timeIntervalSinceNow
-        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+        if seconds > 0 { try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up)))) }
     }
 }

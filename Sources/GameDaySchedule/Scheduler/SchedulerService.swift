@@ -17,6 +17,7 @@ public actor SchedulerService: Service {
         case finished
     }
 
+    /// The parts that touch the world, injected so tests can substitute them.
     public struct Dependencies: Sendable {
         public var inspector: any PlanInspecting
         public var launcher: any RunLaunching
@@ -56,6 +57,7 @@ public actor SchedulerService: Service {
         self.pollInterval = pollInterval
     }
 
+    /// Settles what a previous daemon left unfinished, then schedules until graceful shutdown.
     public func run() async throws {
         guard case .initial = state else { throw ScheduleRunError(message: "the scheduler service was already run") }
         state = .running
@@ -176,6 +178,12 @@ public actor SchedulerService: Service {
         case .skip(let id, let reason, let detail):
             skip(id: id, reason: reason, detail: detail, now: now)
         case .start:
+            if Task.isShuttingDownGracefully {
+                // Shutdown arrived during the check: leave the decision planned (a restart may still start it in time).
+                _ = machine.shutdown()
+                machine.runFinished(id: record.id, startedAt: now, now: now)
+                return
+            }
             await execute(record, plannedDuration: snapshot.plannedDuration)
         default:
             break
@@ -227,7 +235,10 @@ public actor SchedulerService: Service {
                 })
             }
             group.addTask {
-                do { try await clock.sleep(until: abortAt) } catch { return .idle }
+                // A clock may wake a little early; the deadline only counts once it has really passed.
+                while clock.now() < abortAt {
+                    do { try await clock.sleep(until: abortAt) } catch { return .idle }
+                }
                 return .deadline
             }
             group.addTask {
@@ -252,14 +263,16 @@ public actor SchedulerService: Service {
                 case .deadline where abortReason == nil:
                     if case .abort(_, let reason) = machine.tick(now: clock.now(), decisions: [], gates: gates()) {
                         abortReason = reason
-                        await abort(record, reason: reason)
+                        // Cancelling the run task sends SIGTERM; the notification goes out while it reverts.
                         group.cancelAll()
+                        await abort(record, reason: reason)
                     }
                 case .shutdown where abortReason == nil:
                     if case .abort(_, let reason) = machine.shutdown() {
                         abortReason = reason
-                        await abort(record, reason: reason)
+                        // Cancelling the run task sends SIGTERM; the notification goes out while it reverts.
                         group.cancelAll()
+                        await abort(record, reason: reason)
                     }
                 default:
                     break

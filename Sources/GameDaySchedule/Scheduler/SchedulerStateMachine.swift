@@ -10,6 +10,7 @@ import GameDayCore
 /// outage check has passed; a decision starts only from `planned` (the store makes that transition durable and
 /// exclusive); one run at a time; a run still going at its abort time is aborted.
 public struct SchedulerStateMachine: Sendable {
+    /// Where the daemon is in a decision's life.
     public enum State: Sendable, Equatable {
         case idle
         case checkingOutage(id: String)
@@ -29,6 +30,7 @@ public struct SchedulerStateMachine: Sendable {
         }
     }
 
+    /// What the service must do next.
     public enum Action: Sendable, Equatable {
         /// Nothing to do before `until` (nil: nothing more today).
         case wait(until: Date?)

@@ -1,0 +1,160 @@
+import Foundation
+import GameDayCore
+import Logging
+import Testing
+@testable import GameDaySchedule
+
+/// Records `recover` calls; runs are not expected here (recovery never starts runs).
+actor RecordingLauncher: RunLaunching {
+    var recovered: [String] = []
+    var recoverSucceeds = true
+
+    init(recoverSucceeds: Bool = true) { self.recoverSucceeds = recoverSucceeds }
+
+    nonisolated func run(_ request: RunRequest, onSpawn: @escaping @Sendable (Int32) async -> Void) async -> RunResult {
+        RunResult(spawnError: "recovery must not start runs")
+    }
+
+    func recover(runsDir: String) async -> (ok: Bool, output: String) {
+        recovered.append(runsDir)
+        return (recoverSucceeds, recoverSucceeds ? "nothing left applied" : "ssh: connection refused")
+    }
+}
+
+/// Simulates a daemon killed at each point of a run's life (the state machine and a real SQLite file), then
+/// restarted: the restarted daemon resolves the decision and never starts it again.
+@Suite struct RestartRecoveryTests {
+    let now = Fixture.utc("2027-03-15T09:00:00Z")
+    let id = "2027-03-15/web"
+
+    /// Sets up a store with one planned decision and returns it with the decision's runs folder.
+    func setUp(_ folder: URL) throws -> (ScheduleStore, String) {
+        let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
+        try store.savePlan(ScheduleStoreTests.plan(), now: now)
+        return (store, folder.appendingPathComponent("runs/2027-03-15/web").path)
+    }
+
+    /// Restarts: a new store on the same file, recovery, then a tick at the start time.
+    func restart(_ folder: URL, launcher: RecordingLauncher) async throws -> (ScheduleStore, SchedulerStateMachine.Action) {
+        let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
+        try await RestartRecovery(store: store, launcher: launcher, abortGrace: .seconds(5), logger: Logger(label: "test"))
+            .resolveAll(now: { [now] in now })
+        var machine = SchedulerStateMachine()
+        let records = try store.decisions(day: Fixture.day("2027-03-15"))
+        let action = machine.tick(now: records[0].startAt, decisions: records.map(\.snapshot), gates: .init())
+        return (store, action)
+    }
+
+    /// Killed after planning, before the start: nothing to resolve, and the decision starts normally, once.
+    @Test func killedWhilePlanned() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        _ = try setUp(folder)
+        let launcher = RecordingLauncher()
+        let (store, action) = try await restart(folder, launcher: launcher)
+        #expect(action == .checkOutage(id: id))
+        #expect(await launcher.recovered.isEmpty)
+        #expect(try store.markStarting(id: id, runsDir: "/r", now: now))
+        #expect(try !store.markStarting(id: id, runsDir: "/r", now: now))
+    }
+
+    /// Killed after recording `starting`, before the run wrote anything: interrupted, recover runs if the folder exists.
+    @Test func killedWhileStarting() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        try FileManager.default.createDirectory(atPath: runsDir, withIntermediateDirectories: true)
+        let launcher = RecordingLauncher()
+        let (after, action) = try await restart(folder, launcher: launcher)
+        #expect(action == .wait(until: nil))
+        #expect(try after.decision(id: id)?.status == .interrupted)
+        #expect(await launcher.recovered == [runsDir])
+    }
+
+    /// Killed while the run was going (journal without run.end): interrupted and handed to `gameday recover`.
+    @Test func killedWhileRunning() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        // A pid that cannot be ours (pid 1 is never signalled).
+        try store.markRunning(id: id, pid: 1, now: now)
+        let runDir = try Fixture.writeJournal(runsDir: runsDir, events: [
+            #"{"type":"phase","phase":"chaos","attempt":1}"#,
+            #"{"type":"inject.begin","faultID":"0.web-1","step":"s","stepIndex":0,"fault":"command","target":"web-1","description":"d","recipe":{}}"#,
+        ])
+        let launcher = RecordingLauncher()
+        let (after, action) = try await restart(folder, launcher: launcher)
+        #expect(action == .wait(until: nil))
+        let record = try #require(try after.decision(id: id))
+        #expect(record.status == .interrupted)
+        #expect(record.runDir == runDir)
+        #expect(record.detail?.contains("recover: done") == true)
+        #expect(await launcher.recovered == [runsDir])
+    }
+
+    /// Killed after the run ended but before its outcome was recorded: the journal's run.end is the outcome.
+    @Test func killedAfterRunEnded() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        try store.markRunning(id: id, pid: 1, now: now)
+        _ = try Fixture.writeJournal(runsDir: runsDir, events: [#"{"type":"run.end","status":"completed","stillActive":[]}"#])
+        let launcher = RecordingLauncher()
+        let (after, action) = try await restart(folder, launcher: launcher)
+        #expect(action == .wait(until: nil))
+        #expect(try after.decision(id: id)?.status == .completed)
+        #expect(await launcher.recovered.isEmpty)
+    }
+
+    /// Killed after the outcome was recorded: nothing changes and nothing starts.
+    @Test func killedAfterRecording() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        try store.markFinished(id: id, status: .violated, detail: "x", exitCode: 1, runDir: nil, now: now)
+        let launcher = RecordingLauncher()
+        let (after, action) = try await restart(folder, launcher: launcher)
+        #expect(action == .wait(until: nil))
+        #expect(try after.decision(id: id)?.status == .violated)
+        #expect(await launcher.recovered.isEmpty)
+    }
+
+    /// A recover that fails leaves the decision marked revert-failed with the manual command.
+    @Test func failedRecoverIsLoud() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        _ = try Fixture.writeJournal(runsDir: runsDir, events: [#"{"type":"phase","phase":"chaos","attempt":1}"#])
+        let (after, _) = try await restart(folder, launcher: RecordingLauncher(recoverSucceeds: false))
+        let record = try #require(try after.decision(id: id))
+        #expect(record.status == .revertFailed)
+        #expect(record.detail?.contains("gameday recover --runs-dir \(runsDir)") == true)
+    }
+
+    /// A run from before the restart that is still alive is sent SIGTERM (and only a process working on this
+    /// decision's folder is), before the journal is read.
+    @Test func stopsAnOrphanedRun() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        // Stands in for an orphaned `gameday run ... --runs-dir DIR`: exits on SIGTERM.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "trap 'exit 0' TERM; i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done", "run", runsDir]
+        try child.run()
+        defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+        try store.markRunning(id: id, pid: child.processIdentifier, now: now)
+        #expect(RestartRecovery.isOurRun(pid: child.processIdentifier, runsDir: runsDir))
+        #expect(!RestartRecovery.isOurRun(pid: child.processIdentifier, runsDir: runsDir + "-other"))
+        let (after, _) = try await restart(folder, launcher: RecordingLauncher())
+        child.waitUntilExit()
+        #expect(child.terminationReason == .exit && child.terminationStatus == 0)
+        #expect(try after.decision(id: id)?.status == .interrupted)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import GameDayCore
+import GameDayEngine
+import GameDayInjectors
+import Testing
+
+/// Real faults on a namespaced fleet over real SSH: the injector's scripts, leases and reverts, end to end.
+@Suite(.serialized, .enabled(if: HostTestGate.enabled, HostTestGate.skipMessage))
+struct RemoteFaultInjectorTests {
+    struct Applied {
+        var prepared: PreparedFault
+        var detail: String?
+    }
+
+    static func apply(_ injector: RemoteFaultInjector, _ step: ScheduledStep, runID: String,
+                      grace: TimeSpan = .seconds(30)) async throws -> [Applied] {
+        var applied: [Applied] = []
+        for target in step.targets {
+            let prepared = try await injector.prepare(step: step, target: target,
+                                                      context: InjectionContext(runID: runID, leaseGrace: grace))
+            applied.append(Applied(prepared: prepared, detail: try await prepared.apply()))
+        }
+        return applied
+    }
+
+    static func revertAll(_ applied: [Applied], pool: SSHExecutorPool) async throws {
+        let reverter = RemoteReverter(pool: pool, deadline: .seconds(30), seed: 1)
+        for item in applied.reversed() { _ = try await reverter.revert(item.prepared.recipe) }
+    }
+
+    static func injector(_ pool: SSHExecutorPool, firewall: FirewallBackend = .automatic) -> RemoteFaultInjector {
+        RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: firewall))
+    }
+
+    /// SIGSTOP by pattern makes one host's service unresponsive (others unaffected); the revert brings it back.
+    @Test func nodeLossStopAndRecovery() async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool()
+            let step = fleet.step("freeze-h2", fault: .nodeLoss(NodeLossFault(signal: .STOP)),
+                                  targets: [fleet.target("h2", pattern: true)], duration: .seconds(60))
+            #expect(try await fleet.serviceAnswers(from: "ctl", to: "h2"))
+            let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+            #expect(applied[0].detail?.contains("SIGSTOP sent to pids") == true)
+            #expect(applied[0].detail?.contains("lease: watchdog pid") == true)
+            #expect(try await !fleet.serviceAnswers(from: "ctl", to: "h2"))
+            #expect(try await fleet.serviceAnswers(from: "ctl", to: "h1"))
+            try await Self.revertAll(applied, pool: pool)
+            #expect(try await fleet.eventually(within: 15) { try await fleet.serviceAnswers(from: "ctl", to: "h2") })
+            await pool.close()
+        }
+    }
+
+    /// SIGKILL by pid file: nothing to revert; the host's supervisor restarts the service with a new pid.
+    @Test func nodeLossKillIsRecoveredBySupervisor() async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool()
+            let pidFile = "\(fleet.directory)/h1/service.pid"
+            let before = try String(contentsOfFile: pidFile, encoding: .utf8)
+            let step = fleet.step("kill-h1", fault: .nodeLoss(NodeLossFault(signal: .KILL)), targets: [fleet.target("h1")], duration: .seconds(30))
+            let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+            guard case .nothing = applied[0].prepared.recipe else { Issue.record("KILL should have nothing to revert"); return }
+            #expect(try await fleet.eventually(within: 20) {
+                let now = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? before
+                return now != before
+            })
+            #expect(try await fleet.eventually(within: 20) { try await fleet.serviceAnswers(from: "ctl", to: "h1") })
+            await pool.close()
+        }
+    }
+
+    /// Partitioning zone a from zone b: traffic between zones fails both ways, within a zone and from the
+    /// controller it works, and after the revert every path works again and no table is left.
+    @Test(arguments: [FirewallBackend.nftables, .iptables])
+    func zonePartition(firewall: FirewallBackend) async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool()
+            let zoneB = fleet.hosts.filter { $0.zone == "b" }.map(\.address)
+            let step = fleet.step("split-zones", fault: .network(NetworkFault(kind: .partition, peers: Selector(tags: ["zone": "b"]), cidrs: zoneB)),
+                                  targets: fleet.targets(zone: "a"), duration: .seconds(60))
+            let applied = try await Self.apply(Self.injector(pool, firewall: firewall), step, runID: fleet.runID)
+            #expect(applied.count == 2)
+            #expect(try await !fleet.serviceAnswers(from: "h1", to: "h3"))
+            #expect(try await !fleet.serviceAnswers(from: "h4", to: "h2"))
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))
+            #expect(try await fleet.serviceAnswers(from: "h3", to: "h4"))
+            #expect(try await fleet.serviceAnswers(from: "ctl", to: "h1"))
+            try await Self.revertAll(applied, pool: pool)
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h3"))
+            #expect(try await fleet.serviceAnswers(from: "h4", to: "h2"))
+            #expect(try await !fleet.tables(on: "h1").contains("gameday_"))
+            let rules = try await fleet.run(in: "h1", ["iptables", "-S"]).stdout
+            #expect(!rules.contains("GD"))
+            // Reverting twice is fine.
+            try await Self.revertAll(applied, pool: pool)
+            await pool.close()
+        }
+    }
+
+    /// 30% inbound packet loss on a host shows up as roughly 30% loss of UDP datagrams sent to it.
+    @Test func packetLossMeasured() async throws {
+        try await TestFleet.with(iperf: true) { fleet in
+            let pool = try fleet.pool()
+            let step = fleet.step("lossy-h1", fault: .network(NetworkFault(kind: .packetLoss, direction: .inbound, protocolName: "udp", lossPercent: 30)),
+                                  targets: [fleet.target("h1")], duration: .seconds(60))
+            let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+            let loss = try await Self.udpLoss(fleet, to: "h1")
+            try await Self.revertAll(applied, pool: pool)
+            let after = try await Self.udpLoss(fleet, to: "h1")
+            #expect(loss > 18 && loss < 42, "measured \(loss)% loss under a 30% packet-loss fault")
+            #expect(after < 5, "measured \(after)% loss after the revert")
+        }
+    }
+
+    /// Loss in percent of 2,000 UDP datagrams (iperf3) from the controller to a host.
+    static func udpLoss(_ fleet: TestFleet, to host: String) async throws -> Double {
+        let result = try await fleet.run(in: "ctl", ["iperf3", "-c", fleet.host(host).address, "-u", "-b", "2M", "-l", "1000",
+                                                     "-n", "2000000", "-J", "--connect-timeout", "5000"], timeout: .seconds(60))
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sum = (json?["end"] as? [String: Any])?["sum"] as? [String: Any]
+        guard let lost = sum?["lost_percent"] as? Double else {
+            throw FleetError("iperf3 UDP gave no loss figure (exit \(result.exitCode)): \(result.stderr) \(result.stdout.prefix(400))")
+        }
+        return lost
+    }
+
+    /// A 1 mbit bandwidth fault (tc tbf) limits what a host sends to about 1 Mbit/s; the revert lifts it.
+    @Test func bandwidthMeasured() async throws {
+        try await TestFleet.with(iperf: true) { fleet in
+            let pool = try fleet.pool()
+            let step = fleet.step("thin-h2", fault: .network(NetworkFault(kind: .bandwidth, direction: .outbound, rateKbit: 1000)),
+                                  targets: [fleet.target("h2")], duration: .seconds(60))
+            let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+            #expect(applied[0].detail?.contains("on eth0") == true)
+            let limited = try await Self.throughput(fleet, from: "h2")
+            try await Self.revertAll(applied, pool: pool)
+            let free = try await Self.throughput(fleet, from: "h2")
+            #expect(limited > 0.5e6 && limited < 1.6e6, "measured \(limited) bit/s under a 1 mbit limit")
+            #expect(free > 20e6, "measured \(free) bit/s after the revert")
+            let qdisc = try await fleet.run(in: "h2", ["tc", "qdisc", "show", "dev", "eth0"]).stdout
+            #expect(!qdisc.contains("tbf"))
+        }
+    }
+
+    /// Bits per second the host sends to the controller (iperf3 reverse mode, 3 s).
+    static func throughput(_ fleet: TestFleet, from host: String) async throws -> Double {
+        let result = try await fleet.run(in: "ctl", ["iperf3", "-c", fleet.host(host).address, "-R", "-t", "3", "-J",
+                                                     "--connect-timeout", "5000"], timeout: .seconds(60))
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let received = (json?["end"] as? [String: Any])?["sum_received"] as? [String: Any]
+        guard let bits = received?["bits_per_second"] as? Double else {
+            throw FleetError("iperf3 gave no throughput (exit \(result.exitCode)): \(result.stderr) \(result.stdout.prefix(400))")
+        }
+        return bits
+    }
+
+    /// Latency needs netem; where the kernel lacks it the step fails with an error naming the proxy alternative,
+    /// and nothing (no qdisc, no lease) is left behind.
+    @Test func latencyWithoutNetemFailsClearly() async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool()
+            let probe = try await fleet.run(in: "h1", ["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"])
+            if probe.exitCode == 0 {
+                _ = try await fleet.run(in: "h1", ["tc", "qdisc", "del", "dev", "lo", "root"])
+            }
+            let step = fleet.step("slow-h1", fault: .network(NetworkFault(kind: .latency, direction: .outbound, delay: .milliseconds(100))),
+                                  targets: [fleet.target("h1")], duration: .seconds(60))
+            do {
+                let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+                #expect(probe.exitCode == 0, "latency applied although netem is missing")
+                try await Self.revertAll(applied, pool: pool)
+            } catch let error as NetworkFaultError {
+                #expect(probe.exitCode != 0, "netem exists, yet: \(error)")
+                #expect(error.description.contains("proxy"))
+            }
+            let qdisc = try await fleet.run(in: "h1", ["tc", "qdisc", "show", "dev", "eth0"]).stdout
+            #expect(!qdisc.contains("6d67:"))
+            let leases = (try? FileManager.default.contentsOfDirectory(atPath: "/run/gameday")) ?? []
+            #expect(!leases.contains { $0.contains(fleet.prefix) })
+            await pool.close()
+        }
+    }
+
+    /// Zone loss (isolate) cuts every host of the zone off from everything but SSH; the controller still reverts.
+    @Test func zoneLossIsolates() async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool()
+            let step = fleet.step("lose-zone-b", fault: .zoneLoss(ZoneLossFault(tag: "zone", value: "b", mode: .isolate)),
+                                  targets: fleet.targets(zone: "b"), duration: .seconds(60))
+            let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
+            #expect(try await !fleet.serviceAnswers(from: "ctl", to: "h3"))
+            #expect(try await !fleet.serviceAnswers(from: "h4", to: "h3"))
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))
+            try await Self.revertAll(applied, pool: pool)
+            #expect(try await fleet.serviceAnswers(from: "ctl", to: "h3"))
+            #expect(try await fleet.serviceAnswers(from: "h4", to: "h3"))
+            // A host outside the zone is refused rather than isolated by mistake.
+            let wrong = fleet.step("lose-zone-b", fault: .zoneLoss(ZoneLossFault(value: "b")), targets: [fleet.target("h1")], duration: .seconds(5))
+            await #expect(throws: RemoteFaultError.self) { _ = try await Self.apply(Self.injector(pool), wrong, runID: fleet.runID) }
+            await pool.close()
+        }
+    }
+
+    /// The controller is SIGKILLed mid-partition (its ssh client and master connection die with it, nobody
+    /// reverts): the host-side lease heals the partition at duration + grace, not before.
+    @Test func leaseHealsAfterControllerIsKilled() async throws {
+        try await TestFleet.with { fleet in
+            let zoneB = fleet.hosts.filter { $0.zone == "b" }.map(\.address)
+            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: zoneB)),
+                                  targets: [fleet.target("h1")], duration: .seconds(4))
+            let plan = try RemoteFaultInjector.plan(step: step, target: fleet.target("h1"), runID: fleet.runID,
+                                                    leaseGrace: .seconds(2), configuration: .init(leaseMode: .watchdog))
+            #expect(plan.lease?.seconds == 6)
+            // The controller: an ssh client that applies the fault and then stays connected, as a run would.
+            let controlDirectory = "/tmp/\(fleet.prefix)-kill"
+            try FileManager.default.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: controlDirectory) }
+            let builder = SSHCommandBuilder(host: fleet.host("h1").address, access: fleet.access, controlDirectory: controlDirectory,
+                                            argvPrefix: fleet.controllerPrefix)
+            let script = ShellQuote.join(plan.applyArgv) + "; echo applied; sleep 600"
+            let started = ContinuousClock.now
+            let controller = Task { try await RemoteProcess.run(builder.command(["sh", "-c", script]), timeout: .seconds(120)) }
+            #expect(try await fleet.eventually(within: 20, every: 0.1) { try await fleet.tables(on: "h1").contains("gameday_") })
+            #expect(try await !fleet.serviceAnswers(from: "h1", to: "h3"))
+            // Cancelling kills the client's whole process group with SIGKILL; the master goes too.
+            controller.cancel()
+            _ = try? await controller.value
+            _ = try? await RemoteProcess.run(builder.exitMaster(), timeout: .seconds(10))
+            let healed = try await fleet.eventually(within: 20, every: 0.1) { try await !fleet.tables(on: "h1").contains("gameday_") }
+            let elapsed = ContinuousClock.now - started
+            #expect(healed)
+            #expect(elapsed >= .seconds(5), "healed after \(elapsed), before the lease deadline")
+            #expect(elapsed < .seconds(15), "healed after \(elapsed), long past the 6 s lease")
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h3"))
+        }
+    }
+}

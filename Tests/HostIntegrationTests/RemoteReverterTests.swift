@@ -1,0 +1,62 @@
+import Foundation
+import GameDayCore
+import GameDayEngine
+import GameDayInjectors
+import Testing
+
+@Suite(.serialized, .enabled(if: HostTestGate.enabled, HostTestGate.skipMessage))
+struct RemoteReverterTests {
+    /// A host unreachable at revert time: the revert retries until its deadline, then fails loudly with the
+    /// command to finish by hand; the host's lease still heals the fault on time.
+    @Test func unreachableHostAtRevertTime() async throws {
+        try await TestFleet.with { fleet in
+            let pool = try fleet.pool(retry: SSHRetryPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
+                                      connectTimeout: .seconds(1))
+            let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog))
+            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h1").address])),
+                                  targets: [fleet.target("h3")], duration: .seconds(5))
+            let prepared = try await injector.prepare(step: step, target: fleet.target("h3"),
+                                                      context: InjectionContext(runID: fleet.runID, leaseGrace: .seconds(3)))
+            let applied = ContinuousClock.now
+            _ = try await prepared.apply()
+            #expect(try await fleet.tables(on: "h3").contains("gameday_"))
+            // Cut h3 off: its link goes down (inside its own namespace), so ssh cannot reach it.
+            _ = try await fleet.run(in: "h3", ["ip", "link", "set", "eth0", "down"])
+            // Close the master so the revert needs a fresh connection (an idle master would only notice later).
+            await pool.close()
+            let fresh = try fleet.pool(retry: SSHRetryPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
+                                       connectTimeout: .seconds(1))
+            let reverter = RemoteReverter(pool: fresh, deadline: .seconds(3),
+                                          backoff: SSHRetryPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .seconds(1)), seed: 3)
+            do {
+                _ = try await reverter.revert(prepared.recipe)
+                Issue.record("the revert succeeded although the host is unreachable")
+            } catch let error as RemoteFaultError {
+                #expect(error.description.contains("FAULT STILL ACTIVE"))
+                #expect(error.description.contains("ssh"))
+                #expect(error.description.contains("nft delete table"))
+            }
+            #expect(try await fleet.tables(on: "h3").contains("gameday_"))
+            _ = try await fleet.run(in: "h3", ["ip", "link", "set", "eth0", "up"])
+            // The lease fires at 5 s + 3 s after the apply.
+            #expect(try await fleet.eventually(within: 25, every: 0.1) { try await !fleet.tables(on: "h3").contains("gameday_") })
+            let elapsed = ContinuousClock.now - applied
+            #expect(elapsed >= .seconds(7), "healed after \(elapsed), before the 8 s lease")
+            #expect(try await fleet.eventually(within: 10) { try await fleet.serviceAnswers(from: "h1", to: "h3") })
+            await fresh.close()
+        }
+    }
+
+    /// Only ssh command recipes are handled; `.nothing` needs no work.
+    @Test func handlesOnlySSHCommands() async throws {
+        let access = SSHAccess()
+        #expect(RemoteReverter.handles(.command(CommandRevert(executor: .ssh(host: "h", access: access), argv: ["true"]))))
+        #expect(!RemoteReverter.handles(.command(CommandRevert(executor: .local, argv: ["true"]))))
+        #expect(!RemoteReverter.handles(.nothing(reason: "x")))
+        let pool = try SSHExecutorPool()
+        let reverter = RemoteReverter(pool: pool)
+        #expect(try await reverter.revert(.nothing(reason: "x")) == nil)
+        await #expect(throws: RemoteFaultError.self) { _ = try await reverter.revert(.command(CommandRevert(executor: .local, argv: ["true"]))) }
+        await pool.close()
+    }
+}

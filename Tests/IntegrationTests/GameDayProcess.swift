@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The built `gameday` executable, next to the test bundle in the scratch path's debug directory.
+enum GameDayBinary {
+    static var path: String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("gameday").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return exe.deletingLastPathComponent().appendingPathComponent("gameday").path
+    }
+}
+
+/// A running `gameday` child process with captured output.
+final class GameDayProcess: @unchecked Sendable {
+    // Safe: `process` is configured before start and then only queried; pipes are read on their own threads.
+    let process = Process()
+    private let outPipe = Pipe(), errPipe = Pipe()
+    private let lock = NSLock()
+    private var outData = Data(), errData = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+        #expect(FileManager.default.isExecutableFile(atPath: GameDayBinary.path), "gameday binary missing at \(GameDayBinary.path); build with --build-tests")
+        process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.outData.append(d) } }
+        errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.errData.append(d) } }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var stdout: String { lock.withLock { String(decoding: outData, as: UTF8.self) } }
+    var stderr: String { lock.withLock { String(decoding: errData, as: UTF8.self) } }
+
+    /// Waits for exit up to `timeout`; kills the process (SIGKILL) if it overstays, and records an issue.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(120)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            Issue.record("gameday \(process.arguments ?? []) did not exit within \(timeout); killing it. stderr: \(stderr.suffix(2000))")
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? await Task.sleep(for: .milliseconds(100))  // let the pipe handlers drain
+        return process.terminationStatus
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = try GameDayProcess(arguments, environment: environment)
+        let status = await p.wait(timeout: timeout)
+        return (status, p.stdout, p.stderr)
+    }
+}
+
+/// A victim process the test starts (and alone kills): `sleep`, with a pid file.
+final class Victim {
+    let process = Process()
+    let pidFile: String
+
+    init(directory: String, name: String = "victim") throws {
+        process.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        process.arguments = ["300"]
+        try process.run()
+        pidFile = (directory as NSString).appendingPathComponent("\(name).pid")
+        try "\(process.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// The process state letter from /proc (T = stopped).
+    var state: Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ").first?.first
+    }
+
+    func stop() {
+        kill(pid, SIGCONT)
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+func temporaryDirectory(_ name: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-it-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try condition()
+}
+
+/// The journal's events as JSON objects (the reader's own tests cover decoding; here we read it independently).
+func journalLines(_ runDirectory: String) -> [[String: Any]] {
+    guard let text = try? String(contentsOfFile: runDirectory + "/journal.jsonl", encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+func runDirectories(_ runsDir: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: runsDir)) ?? []).sorted().map { runsDir + "/" + $0 }
+}
