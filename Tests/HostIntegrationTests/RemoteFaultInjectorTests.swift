@@ -98,7 +98,7 @@ struct RemoteFaultInjectorTests {
 
     /// 30% inbound packet loss on a host shows up as roughly 30% loss of UDP datagrams sent to it.
     @Test func packetLossMeasured() async throws {
-        try await TestFleet.with(iperf: true) { fleet in
+        try await TestFleet.with { fleet in
             let pool = try fleet.pool()
             let step = fleet.step("lossy-h1", fault: .network(NetworkFault(kind: .packetLoss, direction: .inbound, protocolName: "udp", lossPercent: 30)),
                                   targets: [fleet.target("h1")], duration: .seconds(60))
@@ -111,16 +111,42 @@ struct RemoteFaultInjectorTests {
         }
     }
 
-    /// Loss in percent of 2,000 UDP datagrams (iperf3) from the controller to a host.
+    /// Loss in percent of 2,000 UDP datagrams sent from the controller to a host (counted by a receiver on the
+    /// host that stops 2 s after the last datagram).
     static func udpLoss(_ fleet: TestFleet, to host: String) async throws -> Double {
-        let result = try await fleet.run(in: "ctl", ["iperf3", "-c", fleet.host(host).address, "-u", "-b", "2M", "-l", "1000",
-                                                     "-n", "2000000", "-J", "--connect-timeout", "5000"], timeout: .seconds(60))
-        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let sum = (json?["end"] as? [String: Any])?["sum"] as? [String: Any]
-        guard let lost = sum?["lost_percent"] as? Double else {
-            throw FleetError("iperf3 UDP gave no loss figure (exit \(result.exitCode)): \(result.stderr) \(result.stdout.prefix(400))")
+        let address = fleet.host(host).address
+        let receiver = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((sys.argv[1], 9999))
+            s.settimeout(20)
+            n = 0
+            try:
+                while True:
+                    s.recv(2048)
+                    n += 1
+                    s.settimeout(2)
+            except socket.timeout:
+                pass
+            print(n)
+            """
+        let sender = """
+            import socket, sys, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for i in range(2000):
+                s.sendto(b"x" * 200, (sys.argv[1], 9999))
+                if i % 50 == 49:
+                    time.sleep(0.01)
+            """
+        let counting = Task { try await fleet.run(in: host, ["/usr/bin/python3", "-c", receiver, address], timeout: .seconds(60)) }
+        try await Task.sleep(for: .seconds(1))
+        let sent = try await fleet.run(in: "ctl", ["/usr/bin/python3", "-c", sender, address], timeout: .seconds(60))
+        #expect(sent.exitCode == 0, "\(sent.stderr)")
+        let counted = try await counting.value
+        guard let received = Double(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw FleetError("the UDP receiver on \(host) gave no count (exit \(counted.exitCode)): \(counted.stderr)")
         }
-        return lost
+        return (2000 - received) / 2000 * 100
     }
 
     /// A 1 mbit bandwidth fault (tc tbf) limits what a host sends to about 1 Mbit/s; the revert lifts it.
