@@ -49,7 +49,7 @@ public enum RemoteFaultNames {
     }
 
     /// Lowercase letters, digits and `separator` only, runs of others collapsed, at most `limit` characters.
-    static func sanitize(_ text: String, limit: Int, separator: Character) -> String {
+    public static func sanitize(_ text: String, limit: Int, separator: Character) -> String {
         var out = ""
         for character in text.lowercased() {
             if character.isASCII && (character.isLetter || character.isNumber) {
