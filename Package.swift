@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], swiftSettings: swiftSettings),
+        ], exclude: ["CREATING_FAULTS.md"], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         // Business-hours calendar (pure) and the scheduler service.
@@ -94,7 +94,8 @@ let package = Package(
         .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine",
+                                                          .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProxyTests", dependencies: [
             "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
@@ -103,8 +104,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayScheduleTests", dependencies: ["GameDaySchedule", "GameDayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayDemoTests", dependencies: ["GameDayDemo"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayScheduleTests", dependencies: [
+            "GameDaySchedule", "GameDayCore", "GameDayEngine",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayDemoTests", dependencies: [
+            "GameDayDemo",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "HostIntegrationTests", dependencies: [
             "GameDayCore", "GameDayInjectors", "GameDayEngine",
         ], swiftSettings: swiftSettings),
@@ -115,7 +122,8 @@ let package = Package(
         // Benchmarks (run by `make bench`; each prints its figures beside its peers').
         .executableTarget(name: "ReportBench", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
                           path: "Benchmarks/ReportBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ProbeBench", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine"],
+        .executableTarget(name: "ProbeBench", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine",
+                                                             .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/ProbeBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ProxyBench", dependencies: ["GameDayProxy", "GameDayCore",
                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -82,6 +82,7 @@ public enum ExecutorRef: Sendable, Codable, Equatable, Hashable {
             var argv = ["ssh"]
             if let port = access.port { argv += ["-p", String(port)] }
             if let identity = access.identity { argv += ["-i", identity] }
+            if let knownHosts = access.knownHosts { argv += ["-o", "UserKnownHostsFile=\(knownHosts)"] }
             for option in access.options { argv += ["-o", option] }
             argv.append(access.user.map { "\($0)@\(host)" } ?? host)
             argv.append(line)

@@ -7,9 +7,13 @@ import GameDayEngine
 public struct CompositeReverter: FaultReverter {
     private let executors: CommandInjector.ExecutorProvider
     private let proxy: (any FaultReverter)?
+    private let remote: (any FaultReverter)?
 
-    public init(executors: @escaping CommandInjector.ExecutorProvider, proxy: (any FaultReverter)?) {
-        self.executors = executors; self.proxy = proxy
+    /// - Parameters:
+    ///   - proxy: reverts `.proxy` recipes over the Toxiproxy-compatible API.
+    ///   - remote: reverts `.command` recipes whose executor is SSH (host-side scripts, lease cancellation).
+    public init(executors: @escaping CommandInjector.ExecutorProvider, proxy: (any FaultReverter)?, remote: (any FaultReverter)? = nil) {
+        self.executors = executors; self.proxy = proxy; self.remote = remote
     }
 
     public func revert(_ recipe: RevertRecipe) async throws -> String? {
@@ -19,6 +23,7 @@ public struct CompositeReverter: FaultReverter {
         case .signal(let s):
             return try await signal(s)
         case .command(let c):
+            if case .ssh = c.executor, let remote { return try await remote.revert(recipe) }
             let result = try await executors(c.executor).run(c.argv, timeout: c.timeout)
             guard result.succeeded else { throw InjectorError("\(ShellQuote.join(c.argv)) failed: \(result.failureSummary)") }
             return "\(ShellQuote.join(c.argv)) exited 0"

@@ -45,11 +45,26 @@ public actor SSHExecutorPool {
         self.logger = logger
         // /tmp rather than $TMPDIR: the socket path (directory + 40-char hash + ssh's temporary suffix) must stay
         // under the 107-byte limit of Unix socket paths.
-        var template = Array("/tmp/gdssh-XXXXXX".utf8CString)
+        Self.removeStaleControlDirectories()
+        var template = Array("/tmp/gdssh-\(getpid())-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw CommandExecutorError("cannot create the ssh control directory in /tmp: \(String(cString: strerror(errno)))")
         }
         controlDirectory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Removes control directories left by controllers that died without closing their pool (e.g. SIGKILL):
+    /// `/tmp/gdssh-<pid>-*` whose process no longer exists. Their masters, if any survive, time out by themselves
+    /// (ControlPersist).
+    private static func removeStaleControlDirectories() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/tmp") else { return }
+        for entry in entries where entry.hasPrefix("gdssh-") {
+            let parts = entry.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid > 0 else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: "/tmp/" + entry)
+            }
+        }
     }
 
     /// The executor for a target reached over ssh (its address, or its name when it has none).

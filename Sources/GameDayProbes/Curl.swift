@@ -54,6 +54,8 @@ enum Curl {
         try set(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeout.milliseconds), "CURLOPT_CONNECTTIMEOUT_MS")
         try set(easy, CURLOPT_PROXY, "", "CURLOPT_PROXY")
         try set(easy, CURLOPT_PROTOCOLS_STR, protocols, "CURLOPT_PROTOCOLS_STR")
+        // No DNS cache: a name is resolved afresh by every probe, so a DNS fault shows in the very next sample.
+        try set(easy, CURLOPT_DNS_CACHE_TIMEOUT, 0, "CURLOPT_DNS_CACHE_TIMEOUT")
         // A new connection per probe: each sample then sees DNS, connect and TLS as a new client would.
         try set(easy, CURLOPT_FRESH_CONNECT, 1, "CURLOPT_FRESH_CONNECT")
         try set(easy, CURLOPT_FORBID_REUSE, 1, "CURLOPT_FORBID_REUSE")

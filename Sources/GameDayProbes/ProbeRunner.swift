@@ -13,9 +13,16 @@ import Synchronization
 /// abandons in-flight probes (killing command checks' process groups), frees every handle and descriptor, and
 /// `run` returns.
 ///
-/// HTTP probes open a fresh connection each time (no keep-alive), so every sample measures DNS, connect and TLS the
-/// way a new client would meet them; they ignore proxy environment variables and do not follow redirects unless
+/// HTTP probes resolve the name and open a fresh connection each time (no DNS cache, no keep-alive), so every sample
+/// measures DNS, connect and TLS the way a new client would meet them, and a DNS or network fault shows in the next
+/// sample. They ignore proxy environment variables and do not follow redirects unless
 /// ``Configuration/followRedirects`` says so.
+///
+/// Sample fields: `ok`; `ms`, the probe's total time, set when the probe completed (a response, a connection, an
+/// exit status) and nil when it did not (timeout, refused, not found); `status` for HTTP responses; `error`, a
+/// human-readable reason such as `connection refused`, `timed out after 2s`, `status 503 not in [200]`,
+/// `body does not contain "ok"` or `exit status 1: <first line of stderr>`; `timings` for HTTP responses, cumulative
+/// milliseconds from the start of the probe (a plain-HTTP probe's `tls` equals its `connect`).
 public struct ProbeRunner: ProbeDriver {
     /// Knobs that plans do not set.
     public struct Configuration: Sendable {
@@ -30,6 +37,7 @@ public struct ProbeRunner: ProbeDriver {
         /// The User-Agent of HTTP probes, so services can tell probes from users in their logs.
         public var userAgent: String
 
+        /// The defaults suit game days; tests shorten the stagger window.
         public init(staggerWindow: TimeSpan = .milliseconds(500), maxBodyBytes: Int = 64 * 1024,
                     maxCommandOutputBytes: Int = 4096, followRedirects: Bool = false,
                     userAgent: String = "gameday-probe/\(GameDayVersion.current)") {
@@ -39,7 +47,9 @@ public struct ProbeRunner: ProbeDriver {
         }
     }
 
+    /// Settings plans do not carry.
     public var configuration: Configuration
+    /// Where the runner logs its lifecycle (debug) and anything odd (warning).
     public var logger: Logger
 
     /// - Parameters:
@@ -54,7 +64,8 @@ public struct ProbeRunner: ProbeDriver {
     ///
     /// Throws ``ProbeError/invalidCheck(check:reason:)`` before probing anything if a check cannot be run (a
     /// non-positive interval or timeout, an empty command, a port out of range), and ``ProbeError/curl(_:)`` if
-    /// libcurl itself fails. `sink` is called on the probe thread, once per finished probe; keep it quick.
+    /// libcurl itself fails. `sink` is called serially on the probe thread, once per finished probe (none after
+    /// cancellation); it holds up every probe while it runs, so keep it quick.
     public func run(checks: [HealthCheckSpec], sink: @escaping @Sendable (ProbeSample) -> Void) async throws {
         try Self.validate(checks)
         let loop = try ProbeLoop(checks: checks, configuration: configuration, logger: logger, sink: sink)
@@ -108,6 +119,7 @@ public struct ProbeRunner: ProbeDriver {
 
     private static func isValidHeader(name: String, value: String) -> Bool {
         let token = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0.value < 127 && $0 != ":" }
-        return !name.isEmpty && token && !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" })
+        // Scalars, not Characters: "\r\n" is one Character and would slip past a Character comparison.
+        return !name.isEmpty && token && !value.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" }
     }
 }

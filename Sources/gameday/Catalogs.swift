@@ -53,6 +53,9 @@ struct InjectorCatalog: Sendable {
 
     var proxyReverter: (any FaultReverter)? { ProxyReverter() }
 
+    /// Reverts host-side commands over SSH with a short retry of its own (the runner's backoff wraps it).
+    var remoteReverter: (any FaultReverter)? { executors.pool.map { RemoteReverter(pool: $0, deadline: .seconds(20)) } }
+
     var lookup: InjectorLookup {
         let provider = executors.provider
         let hosts = executors.pool.map { RemoteFaultInjector(pool: $0, localExecutor: LocalExecutor(), logger: logger) }
@@ -78,13 +81,11 @@ struct InjectorCatalog: Sendable {
     }
 }
 
-/// The exact host-side commands of network, zone and stress faults, from the same builder the injector uses.
+/// The exact host-side commands of network, zone and stress faults (and node loss over SSH), from the same
+/// builder the injector uses, lease included.
 enum HostFaultPreview {
     static func preview(step: ScheduledStep, target: Target, runID: String) -> CommandPreview? {
-        guard let plan = try? RemoteFaultInjector.plan(step: step, target: target, runID: runID, leaseGrace: .seconds(30),
-                                                       configuration: RemoteFaultInjector.Configuration()) else { return nil }
-        let executor = CommandInjector.executorRef(for: target)
-        let revert = plan.commands.revert.map { executor.wrap($0) } ?? "nothing: \(plan.commands.nothingToRevertReason ?? "nothing to revert")"
-        return CommandPreview(target: target.name, inject: [executor.wrap(plan.commands.inject)], revert: [revert])
+        guard let plan = try? RemoteFaultInjector.plan(step: step, target: target, runID: runID, leaseGrace: .seconds(30)) else { return nil }
+        return plan.preview
     }
 }

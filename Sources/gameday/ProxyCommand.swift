@@ -47,7 +47,7 @@ struct ProxyCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = ProxyServerConfiguration(host: host, port: port, token: token, seed: seed, configFile: config)
         guard configuration.bindsLoopback || token != nil else {
-            throw ValidationError(ProxyServerError.tokenRequired(host: host).description)
+            throw ProxyCommandError(description: ProxyServerError.tokenRequired(host: host).description)
         }
         Self.raiseFileLimit(logger: logger)
         let server = FaultProxyServer(configuration: configuration, logger: logger)
@@ -56,7 +56,7 @@ struct ProxyCommand: AsyncParsableCommand {
         do {
             address = try await server.start()
         } catch let error as ProxyServerError {
-            throw ValidationError(error.description)
+            throw ProxyCommandError(description: error.description)
         }
         FileHandle.standardOutput.write(Data("gameday proxy: API listening on http://\(address) (seed \(server.seed))\n".utf8))
         let group = ServiceGroup(
@@ -73,4 +73,9 @@ struct ProxyCommand: AsyncParsableCommand {
             logger.debug("could not raise the open-file limit")
         }
     }
+}
+
+/// A start-up failure of `gameday proxy`, printed as `Error: <what went wrong and what to do>` (exit 1).
+struct ProxyCommandError: Error, CustomStringConvertible {
+    var description: String
 }

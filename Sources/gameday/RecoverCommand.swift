@@ -49,7 +49,7 @@ struct RecoverCommand: AsyncParsableCommand {
         }
         let executors = ExecutorCatalog(runID: "recover", logger: logger)
         let catalog = InjectorCatalog(executors: executors, logger: logger)
-        let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter)
+        let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
         var failed = 0, reverted = 0, examined = 0
         for directory in directories {
             guard FileManager.default.fileExists(atPath: directory.journalURL.path) else { continue }

@@ -33,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-input"), help: "Do not read operator marks from standard input.")
     var noInput = false
 
+    @Flag(name: .customLong("read-marks"), help: "Read operator marks from standard input even when it is not a terminal (e.g. a pipe from a chat bot).")
+    var readMarks = false
+
     @Option(name: .customLong("revert-deadline"), help: "How long a failing revert is retried (with backoff) before the run reports it still active.")
     var revertDeadline = "60s"
 
@@ -45,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
                                          confirmProduction: confirmProduction,
-                                         interactive: !noInput && isatty(STDIN_FILENO) == 1,
+                                         interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
                                          revertDeadline: deadline, quiet: quiet)
         let result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()
         Console.out(result.runDirectory.url.path)

@@ -63,7 +63,7 @@ struct RunSession {
         let context = InjectionContext(runID: directory.id, proxyAPIs: proxies.apis, dryRun: options.dryRun)
         let executors = ExecutorCatalog(runID: directory.id, logger: logger)
         let catalog = InjectorCatalog(executors: executors, logger: logger)
-        let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter)
+        let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
 
         let absolutePlan = URL(fileURLWithPath: options.planFile).standardizedFileURL.path
         let start = RunStart(runID: directory.id, planName: plan.name, planFile: absolutePlan, description: plan.description,
@@ -79,6 +79,16 @@ struct RunSession {
         if !quiet {
             Console.err("gameday: running \(plan.name) (seed \(schedule.seed)\(options.dryRun ? ", DRY RUN" : "")) for about \(schedule.totalDuration); journal: \(directory.journalURL.path)")
             if options.interactive { Console.err("  type d⏎ when you detect the problem, m⏎ when mitigated, n TEXT⏎ for a note") }
+        }
+        // One multiplexed SSH connection per host, opened before the baseline so the first inject pays no handshake.
+        let sshTargets = Array(Set(schedule.steps.flatMap(\.targets).filter { if case .ssh = $0.access { return true } else { return false } }.map(\.name)))
+            .sorted().compactMap { name in schedule.steps.flatMap(\.targets).first { $0.name == name } }
+        if !sshTargets.isEmpty, !options.dryRun, let pool = executors.pool {
+            if !quiet { Console.err("gameday: connecting to \(sshTargets.count) host(s) over ssh") }
+            let unreachable = await pool.connectAll(sshTargets, maxConcurrent: 32, timeout: .seconds(20))
+            for (name, reason) in unreachable.sorted(by: { $0.key < $1.key }) {
+                Console.err("gameday: warning: \(name) is unreachable now (\(reason)); its faults will be retried at their time")
+            }
         }
         let signals = SignalForwarder { name in Task { await runner.interrupt(signal: name) } }
         defer { signals.stop() }

@@ -170,7 +170,8 @@ struct ScheduleNextCommand: AsyncParsableCommand {
                 case .excluded(let why):
                     Console.out("\(label)  excluded: \(why)")
                 case .eligible(let window):
-                    Console.out("\(label)  \(calendar.format(window.start)) – \(calendar.format(window.end))")
+                    let seconds = (configuration.hours.start.secondsAfterMidnight % 60) != 0 || (configuration.hours.end.secondsAfterMidnight % 60) != 0
+                    Console.out("\(label)  \(calendar.format(window.start, seconds: seconds)) – \(calendar.format(window.end, seconds: seconds))")
                     for decision in plan.decisions {
                         switch decision.disposition {
                         case .run:

@@ -20,6 +20,7 @@ enum StepPreview {
         switch step.fault {
         case .nodeLoss(let fault):
             guard let process = target?.process else { return nil }
+            if let target, case .ssh = target.access { return HostFaultPreview.preview(step: step, target: target, runID: runID) }
             let sig = fault.signal.rawValue
             if let unit = process.systemdUnit {
                 return CommandPreview(target: name, inject: [executor.wrap("systemctl kill --signal=SIG\(sig) \(ShellQuote.quote(unit))")],

@@ -85,16 +85,21 @@ extension RealProcessTests {
             try await run(signal: SIGINT)
         }
 
-        /// If the controller is killed outright, its replicas notice their parent is gone and exit by themselves.
+        /// If the controller is killed outright, its replicas notice their parent is gone and exit by themselves;
+        /// `--dependency-url` is what replicas are told to call.
         @Test func replicasExitWhenTheControllerIsKilled() async throws {
             let directory = try TestSupport.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let running = try launch(["demo-fleet", "up", "--dir", "\(directory)/fleet"], directory: directory)
+            let proxyURL = "http://127.0.0.1:\(try TestSupport.freePort())"
+            let running = try launch(["demo-fleet", "up", "--dir", "\(directory)/fleet", "--dependency-url", proxyURL],
+                                     directory: directory)
             defer {
                 if running.process.isRunning { kill(running.process.processIdentifier, SIGKILL) }
             }
             let json = try #require(await firstLine(of: running.stdout, timeout: .seconds(30)))
             let endpoints = try JSONDecoder().decode(DemoFleetEndpoints.self, from: Data(json.utf8))
+            #expect(endpoints.replicaDependencyURL == proxyURL)
+            #expect(endpoints.dependencyURL != proxyURL)
             let pids = endpoints.replicas.compactMap { PIDFile.read($0.pidFile) }
             #expect(pids.count == 3)
             kill(running.process.processIdentifier, SIGKILL)

@@ -210,6 +210,28 @@ extension RealProcessTests {
             #expect(await TestSupport.get(fleet.dependencyURL, "/pay", timeout: .seconds(1)) == nil)
         }
 
+        /// An error from routeDependency (say, the proxy would not start) reaches the caller unchanged, and the
+        /// dependency the fleet had started is stopped again.
+        @Test func routeDependencyErrorIsPassedOnAndCleansUp() async throws {
+            struct ProxyFailed: Error, Equatable {}
+            let executable = try TestSupport.gamedayExecutable()
+            let directory = try TestSupport.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let seenURL = URLBox()
+            await #expect(throws: ProxyFailed()) {
+                _ = try await DemoFleet.start(
+                    executable: executable, configuration: configuration(directory), logger: TestSupport.logger
+                ) { url in
+                    await seenURL.set(url)
+                    throw ProxyFailed()
+                }
+            }
+            let dependencyURL = try #require(await seenURL.value)
+            #expect(await TestSupport.get(dependencyURL, "/pay", timeout: .seconds(1)) == nil)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".pid") }
+            #expect(leftovers.isEmpty)
+        }
+
         /// A missing executable or a bad configuration fails start() with a clear error and starts nothing.
         @Test func rejectsBadExecutableAndConfiguration() async throws {
             let directory = try TestSupport.makeTemporaryDirectory()

@@ -198,6 +198,22 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
         #expect(run.samples.allSatisfy { $0.error == "timed out after 600ms" })
     }
 
+    /// Every probe opens a new connection, so a service that goes away shows in the following probes.
+    @Test func serverGoingDownIsSeen() async throws {
+        let server = try LoopbackHTTPServer(routes: ["/health": .reply(status: 200, body: "ok")])
+        defer { server.stop() }
+        let stopped = Mutex(false)
+        let run = try await runProbes([httpCheck("web", server.url("/health"), interval: .milliseconds(100))]) { samples in
+            if samples.count >= 2, stopped.withLock({ !$0 }) {
+                server.stop()
+                stopped.withLock { $0 = true }
+            }
+            return samples.contains { !$0.ok }
+        }
+        #expect(run.samples.prefix(2).allSatisfy { $0.ok })
+        #expect(run.samples.last?.error == "connection refused")
+    }
+
     /// Nothing listening on the port yields "connection refused" for HTTP checks.
     @Test func connectionRefused() async throws {
         let port = try closedLoopbackPort()
@@ -253,11 +269,11 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
         let pidFile = directory.appendingPathComponent("helper.pid").path
         let run = try await runProbes([
             commandCheck("stuck", ["/bin/sh", "-c", "sleep 60 & echo $! > \"$0\"; wait", pidFile],
-                         interval: .seconds(30), timeout: .milliseconds(500)),
+                         interval: .seconds(30), timeout: .milliseconds(1500)),
         ]) { !$0.isEmpty }
         let sample = try #require(run.samples.first)
         #expect(!sample.ok)
-        #expect(sample.error == "timed out after 500ms")
+        #expect(sample.error == "timed out after 1.5s")
         let helper = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         let helperGone = try await eventually { !isAlive(helper) }
@@ -375,10 +391,21 @@ func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) 
             (httpCheck("verb", "http://127.0.0.1/", method: "GET /x"), "HTTP method"),
         ]
         for (check, message) in cases {
-            let error = await #expect(throws: ProbeError.self) {
-                try await ProbeRunner(logger: Logger(label: "test")).run(checks: [check], sink: { _ in })
+            let runner = ProbeRunner(logger: Logger(label: "test"))
+            let task = Task { try await runner.run(checks: [check], sink: { _ in }) }
+            // A check that wrongly passes validation would probe forever; the watchdog turns that into a failure.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(10))
+                task.cancel()
             }
-            let text = error.map { "\($0)" } ?? ""
+            let result = await task.result
+            watchdog.cancel()
+            guard case let .failure(error) = result else {
+                Issue.record("check \(check.name) was accepted; expected: \(message)")
+                continue
+            }
+            let text = "\(error)"
+            #expect(error is ProbeError)
             #expect(text.contains(message), "\(text)")
             #expect(text.contains("health check \"\(check.name)\""))
         }

@@ -156,3 +156,36 @@ extension ScheduleConfigurationLoaderTests {
         #expect(configuration.metrics == MetricsConfiguration(host: "127.0.0.1", port: 9464))
     }
 }
+
+extension ScheduleConfigurationLoaderTests {
+    /// Deep nesting (up to and past libyaml's limit) is an error at a position, never a stack overflow.
+    @Test func deepNesting() {
+        for depth in [990, 5000] {
+            let flow = "version: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+            #expect(!diagnostics(flow).isEmpty)
+            let block = "holidays:\n" + String(repeating: "- ", count: depth) + "x\n"
+            #expect(!diagnostics(block).isEmpty)
+        }
+    }
+
+    /// Hundreds of random mutations of the example never crash the loader; every problem has a position.
+    @Test func mutationsNeverCrash() {
+        var generator = SeededGenerator(seed: 2027)
+        let alphabet = Array(":-[]{}#&*!|>'\"\n ,?%@`\t\\x0")
+        for _ in 0..<400 {
+            var bytes = Array(Self.example)
+            for _ in 0..<Int(generator.next() % 6 + 1) {
+                let index = Int(generator.next() % UInt64(bytes.count))
+                switch generator.next() % 3 {
+                case 0: bytes.remove(at: index)
+                case 1: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: index)
+                default: bytes[index] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                }
+            }
+            for diagnostic in diagnostics(String(bytes)) {
+                #expect(diagnostic.line >= 1 && diagnostic.column >= 1)
+                #expect(!diagnostic.message.isEmpty)
+            }
+        }
+    }
+}

@@ -99,6 +99,10 @@ struct GameDayEndToEndTests {
         let injected = ContinuousClock.now
         kill(pid, SIGKILL)
         process.waitUntilExit()
+        // The killed controller could not remove its ssh control directory; it is ours to clean up.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where entry.hasPrefix("gdssh-\(pid)-") {
+            try? FileManager.default.removeItem(atPath: "/tmp/" + entry)
+        }
         #expect(active, "the partition never became active")
         #expect(process.terminationReason == .uncaughtSignal)
         return injected

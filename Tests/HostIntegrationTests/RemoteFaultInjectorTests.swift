@@ -260,3 +260,74 @@ struct RemoteFaultInjectorTests {
         }
     }
 }
+
+/// The pure half of the injector: what it plans to run and journal, without a host.
+@Suite struct RemoteFaultInjectorPlanTests {
+    static let access = SSHAccess(user: "ops", port: 2222, knownHosts: "/etc/gameday/known_hosts")
+    static let web3 = Target(name: "web-3", address: "10.20.2.11", tags: ["zone": "b"], access: .ssh(access),
+                             process: ProcessSelector(pidFile: "/run/web.pid"))
+
+    static func step(_ fault: Fault, targets: [Target] = [web3]) -> ScheduledStep {
+        ScheduledStep(index: 2, name: "cut zone b", fault: fault, targets: targets, injectAt: .seconds(30), revertAt: .seconds(150))
+    }
+
+    /// A partition is journaled as an ssh command recipe that cancels the lease, then deletes the run's table;
+    /// the lease fires at duration + grace.
+    @Test func partitionPlan() throws {
+        let plan = try RemoteFaultInjector.plan(step: Self.step(.network(NetworkFault(kind: .partition, cidrs: ["10.20.1.0/24"]))),
+                                                target: Self.web3, runID: "20261124-0100-zone", leaseGrace: .seconds(30))
+        #expect(plan.lease?.seconds == 150)
+        #expect(plan.lease?.name == "gameday-20261124-0100-zone-2-cut-zone-b-web-3")
+        guard case .command(let revert) = plan.recipe(timeout: .seconds(20)) else { Issue.record("expected a command recipe"); return }
+        #expect(revert.executor == .ssh(host: "10.20.2.11", access: Self.access))
+        #expect(revert.argv[0...1] == ["sh", "-c"])
+        #expect(revert.argv[2].contains("gameday-20261124-0100-zone-2-cut-zone-b-web-3.lease"))
+        #expect(revert.argv[2].contains("nft delete table inet gameday_20261124_0100_zone_2_cut_zone_b"))
+        #expect(plan.applyArgv[2].contains("--on-active=150s"))
+    }
+
+    /// The preview shows the exact ssh command lines of the inject and the revert.
+    @Test func previewIsExact() throws {
+        let step = Self.step(.network(NetworkFault(kind: .dnsFailure)))
+        let previews = RemoteFaultInjector.preview(step: step, runID: "r", leaseGrace: .seconds(30))
+        #expect(previews.count == 1)
+        let inject = try #require(previews.first?.inject.first)
+        #expect(inject.hasPrefix("ssh -p 2222 ops@10.20.2.11 'sh -c "))
+        #expect(inject.contains("th dport 53"))
+        #expect(previews.first?.revert.first?.contains("nft delete table inet gameday_r_2_cut_zone_b") == true)
+    }
+
+    /// SIGKILL by pid file has nothing to revert: no lease, a `.nothing` recipe with the reason.
+    @Test func killHasNoLease() throws {
+        let plan = try RemoteFaultInjector.plan(step: Self.step(.nodeLoss(NodeLossFault(signal: .KILL))), target: Self.web3,
+                                                runID: "r", leaseGrace: .seconds(30))
+        #expect(plan.lease == nil)
+        #expect(plan.revertArgv == nil)
+        guard case .nothing(let reason) = plan.recipe(timeout: .seconds(5)) else { Issue.record("expected nothing"); return }
+        #expect(reason.contains("supervisor"))
+    }
+
+    /// Zone loss refuses a host outside the zone; other kinds of fault are not host-side.
+    @Test func refusals() {
+        let zoneA = Target(name: "web-1", address: "10.20.1.11", tags: ["zone": "a"], access: .ssh(Self.access))
+        #expect(throws: RemoteFaultError.self) {
+            try RemoteFaultInjector.plan(step: Self.step(.zoneLoss(ZoneLossFault(value: "b")), targets: [zoneA]), target: zoneA,
+                                         runID: "r", leaseGrace: .seconds(30))
+        }
+        #expect(throws: RemoteFaultError.self) {
+            try RemoteFaultInjector.plan(step: Self.step(.command(CommandFault(inject: ["true"]))), target: Self.web3,
+                                         runID: "r", leaseGrace: .seconds(30))
+        }
+        #expect(!RemoteFaultInjector.handles(.command(CommandFault(inject: ["true"]))))
+        #expect(RemoteFaultInjector.handles(.stress(StressFault(cpuWorkers: 1))))
+    }
+
+    /// A local target gets a local recipe.
+    @Test func localTarget() throws {
+        let local = Target(name: "here", tags: ["zone": "b"])
+        let plan = try RemoteFaultInjector.plan(step: Self.step(.zoneLoss(ZoneLossFault(value: "b")), targets: [local]), target: local,
+                                                runID: "r", leaseGrace: .seconds(30))
+        #expect(plan.executor == .local)
+        #expect(plan.commands.inject.contains("th dport 22 accept"))
+    }
+}

@@ -46,7 +46,10 @@ struct RemoteReverterTests {
             await fresh.close()
         }
     }
+}
 
+/// Which recipes the reverter takes; needs no host.
+@Suite struct RemoteReverterRoutingTests {
     /// Only ssh command recipes are handled; `.nothing` needs no work.
     @Test func handlesOnlySSHCommands() async throws {
         let access = SSHAccess()

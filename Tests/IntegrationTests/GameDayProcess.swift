@@ -23,7 +23,7 @@ final class GameDayProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var outData = Data(), errData = Data()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil) throws {
         #expect(FileManager.default.isExecutableFile(atPath: GameDayBinary.path), "gameday binary missing at \(GameDayBinary.path); build with --build-tests")
         process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
         process.arguments = arguments
@@ -33,7 +33,14 @@ final class GameDayProcess: @unchecked Sendable {
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = outPipe
         process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.outData.append(d) } }
         errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.errData.append(d) } }
         try process.run()

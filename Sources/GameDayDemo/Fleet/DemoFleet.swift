@@ -103,9 +103,10 @@ public actor DemoFleet {
             throw DemoFleetError.directoryUnusable(path: directory, reason: error.localizedDescription)
         }
         let names = configuration.replicaNames
-        let base = configuration.basePort
-        let replicaPorts = base > 0 ? names.indices.map { base + 1 + $0 } : try FreePorts.pick(names.count)
-        let dependencyPortRequest = base > 0 ? base + names.count + 1 : 0
+        let fixed = configuration.fixedPorts
+        let replicaPorts = try fixed?.replicas ?? FreePorts.pick(names.count)
+        let dependencyPortRequest = fixed?.dependency ?? 0
+        let balancerPortRequest = fixed?.balancer ?? 0
 
         // Stage 1: the dependency.
         let paymentsPort = Rendezvous<Int>()
@@ -115,16 +116,22 @@ public actor DemoFleet {
             onEnd: { error in await paymentsPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "dependency", reason: "it stopped"))) }
         )
         let dependencyPort: Int
-        let replicaDependency: DemoEndpoint
         do {
             dependencyPort = try await paymentsPort.value()
-            // Stage 2: let the caller put a proxy in front of it.
+        } catch {
+            await payments.stop()
+            throw Self.startError("dependency", error)
+        }
+
+        // Stage 2: let the caller put a proxy in front of it. Its errors are the caller's own, passed on as they are.
+        let replicaDependency: DemoEndpoint
+        do {
             let ownURL = "http://127.0.0.1:\(dependencyPort)"
             let routed = try await routeDependency(ownURL)
             replicaDependency = try DemoEndpoint(url: routed ?? configuration.dependencyURL ?? ownURL)
         } catch {
             await payments.stop()
-            throw Self.startError("dependency", error)
+            throw error
         }
 
         // Stage 3: replicas under the supervisor, and the balancer.
@@ -152,7 +159,7 @@ public actor DemoFleet {
         let balancerPort = Rendezvous<Int>()
         let fleetServices = RunningServices.start(
             [supervisor,
-             balancer.makeApplication(port: base) { await balancerPort.resolve(.success($0)) },
+             balancer.makeApplication(port: balancerPortRequest) { await balancerPort.resolve(.success($0)) },
              balancer.healthChecker],
             logger: logger,
             onEnd: { error in await balancerPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "balancer", reason: "it stopped"))) }
@@ -184,6 +191,7 @@ public actor DemoFleet {
     public func stop() async {
         switch state {
         case .running(let fleet, let payments):
+            // A task, so that a concurrent second caller can await the same shutdown instead of returning early.
             let work = Task {
                 await fleet.stop()
                 await payments.stop()
@@ -213,10 +221,13 @@ public actor DemoFleet {
                 throw error
             }
             guard clock.now < deadline else {
-                let missing = status.replicas.filter { !$0.healthy }.map(\.name)
+                let missing = replicas.filter { replica in
+                    PIDFile.read(replica.pidFile) == nil
+                        || status.replicas.first { $0.name == replica.name }?.healthy != true
+                }
                 throw DemoFleetError.notReady(
                     waited: timeout,
-                    detail: "replicas not healthy: \(missing.joined(separator: ", ")) (logs: \(replicas.first.map { URL(fileURLWithPath: $0.logFile).deletingLastPathComponent().path } ?? "?")/NAME.log)")
+                    detail: "not healthy: " + missing.map { "\($0.name) (log: \($0.logFile))" }.joined(separator: ", "))
             }
             try await Task.sleep(for: .milliseconds(50))
         }

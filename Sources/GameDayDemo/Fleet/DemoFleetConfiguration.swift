@@ -50,6 +50,13 @@ public struct DemoFleetConfiguration: Sendable, Equatable {
     /// Names of the replicas: `r1` … `rN`.
     public var replicaNames: [String] { (0..<max(0, replicaCount)).map { "r\($0 + 1)" } }
 
+    /// The fixed ports for a non-zero `basePort` (balancer, replicas in order, dependency); nil for free ports.
+    public var fixedPorts: (balancer: Int, replicas: [Int], dependency: Int)? {
+        guard basePort > 0 else { return nil }
+        let replicas = (0..<max(0, replicaCount)).map { basePort + 1 + $0 }
+        return (basePort, replicas, basePort + max(0, replicaCount) + 1)
+    }
+
     /// Throws ``DemoFleetError/invalidConfiguration(_:)`` or ``DemoFleetError/invalidURL(_:reason:)`` describing
     /// the first problem.
     public func validate() throws {

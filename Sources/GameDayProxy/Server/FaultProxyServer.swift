@@ -14,7 +14,7 @@ import ServiceLifecycle
 public actor FaultProxyServer: Service {
     private enum State {
         case idle
-        case running(server: Task<Void, Error>, address: String)
+        case running(server: Task<Void, Error>, group: ServiceGroup, address: String)
         case stopped
     }
 
@@ -43,7 +43,7 @@ public actor FaultProxyServer: Service {
 
     /// The API's base URL once started (`http://127.0.0.1:8474`).
     public var apiURL: String? {
-        if case .running(_, let address) = state { return "http://\(address)" }
+        if case .running(_, _, let address) = state { return "http://\(address)" }
         return nil
     }
 
@@ -51,7 +51,7 @@ public actor FaultProxyServer: Service {
     @discardableResult
     public func start() async throws -> String {
         switch state {
-        case .running(_, let address): return address
+        case .running(_, _, let address): return address
         case .stopped: throw ProxyServerError.notRunning
         case .idle: break
         }
@@ -71,10 +71,12 @@ public actor FaultProxyServer: Service {
             eventLoopGroupProvider: .shared(group),
             logger: logger
         )
-        // The server runs until shutdown() cancels it; the task is owned by this actor's state, never detached.
+        // The server runs in its own service group until shutdown() triggers its graceful shutdown; the task is
+        // owned by this actor's state and always awaited.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let server = Task {
             do {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await services.run()
                 continuation.finish()
             } catch {
                 continuation.yield(.failure(error))
@@ -82,19 +84,15 @@ public actor FaultProxyServer: Service {
                 throw error
             }
         }
-        var bound: String?
-        for await event in events {
-            switch event {
-            case .success(let address): bound = address
-            case .failure(let error):
-                throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: "\(error)")
-            }
-            break
+        var iterator = events.makeAsyncIterator()
+        let first = await iterator.next()
+        if case .failure(let error) = first {
+            throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: "\(error)")
         }
-        guard let bound else {
+        guard case .success(let bound) = first else {
             throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: "the server stopped")
         }
-        state = .running(server: server, address: bound)
+        state = .running(server: server, group: services, address: bound)
         logger.info("proxy API listening", metadata: [
             "address": "\(bound)", "seed": "\(seed)", "auth": "\(configuration.token == nil ? "none" : "bearer token")",
         ])
@@ -141,13 +139,13 @@ public actor FaultProxyServer: Service {
 
     /// Stops the API and every proxy. Idempotent.
     public func shutdown() async {
-        guard case .running(let server, _) = state else {
+        guard case .running(let server, let services, _) = state else {
             state = .stopped
             return
         }
         state = .stopped
         await collection.shutdown()
-        server.cancel()
+        await services.triggerGracefulShutdown()
         _ = await server.result
         logger.info("proxy daemon stopped")
     }

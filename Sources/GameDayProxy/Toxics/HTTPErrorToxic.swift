@@ -51,15 +51,17 @@ public struct HTTPErrorToxic: RequestSamplingToxic, FixedStreamToxic {
     }
 
     /// The full response sent in place of the upstream's.
-    func response() -> String {
+    func response(close: Bool = false) -> String {
         var lines = ["HTTP/1.1 \(statusCode) \(Self.reason(statusCode))"]
         let lowered = Set(headers.keys.map { $0.lowercased() })
         if !lowered.contains("content-type") { lines.append("Content-Type: text/plain; charset=utf-8") }
-        for (name, value) in headers.sorted(by: { $0.key < $1.key }) where name.lowercased() != "content-length" {
+        for (name, value) in headers.sorted(by: { $0.key < $1.key })
+        where name.lowercased() != "content-length" && name.lowercased() != "connection" {
             lines.append("\(name): \(value)")
         }
         lines.append("Content-Length: \(body.utf8.count)")
         lines.append("X-Gameday-Fault: http_error")
+        if close { lines.append("Connection: close") }
         return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
     }
 
@@ -109,18 +111,19 @@ final class HTTPErrorHandler: ToxicHandler {
                 if bytes.readableBytes > 0 { emit(bytes) }
             } else if piece.ends {
                 answering = false
-                respond()
+                respond(close: framer.closeAfterResponse)
             }
         }
         if rest.readableBytes > 0 { emit(rest) }
     }
 
-    private func respond() {
+    private func respond(close: Bool) {
         guard let context else { return }
-        let text = config.response()
+        let text = config.response(close: close)
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if close { toxic.connection?.closeConnection() }
     }
 
     override func outbound(_ chunk: ByteBuffer, promise: EventLoopPromise<Void>?) {

@@ -31,6 +31,9 @@ public struct HTTPRequestFramer: Sendable {
 
     public static let maxHeaderBytes = 64 * 1024
     private var state: State = .idle
+    /// Whether the latest request asked for the connection to close after its response (`Connection: close`,
+    /// or HTTP/1.0 without keep-alive).
+    public private(set) var closeAfterResponse = false
     private var request = -1
     /// True once the stream was seen not to be HTTP/1.x.
     public var isOpaque: Bool { if case .opaque = state { return true }; return false }
@@ -77,7 +80,7 @@ public struct HTTPRequestFramer: Sendable {
                 }
                 if byte == UInt8(ascii: "\n"), head.count >= 2,
                    head.suffix(2) == [10, 10] || head.suffix(4) == [13, 10, 13, 10] {
-                    state = Self.afterHead(head)
+                    (state, closeAfterResponse) = Self.afterHead(head)
                     if case .idle = state { close(at: index, ends: true) }
                 } else {
                     state = .head(bytes: head)
@@ -130,31 +133,35 @@ public struct HTTPRequestFramer: Sendable {
         return pieces
     }
 
-    private static func afterHead(_ head: [UInt8]) -> State {
+    private static func afterHead(_ head: [UInt8]) -> (State, Bool) {
         guard let text = String(validating: head, as: UTF8.self) ?? String(bytes: head, encoding: .isoLatin1) else {
-            return .opaque
+            return (.opaque, false)
         }
         let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { $0.trimmingCharacters(in: .whitespaces) }
         guard let requestLine = lines.first, requestLine.split(separator: " ").count == 3,
               requestLine.hasSuffix("HTTP/1.1") || requestLine.hasSuffix("HTTP/1.0") else {
-            return .opaque
+            return (.opaque, false)
         }
         var contentLength = 0
         var chunked = false
+        var close = requestLine.hasSuffix("HTTP/1.0")
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             if name == "content-length" {
-                guard let length = Int(value), length >= 0 else { return .opaque }
+                guard let length = Int(value), length >= 0 else { return (.opaque, false) }
                 contentLength = length
             } else if name == "transfer-encoding", value.lowercased().contains("chunked") {
                 chunked = true
+            } else if name == "connection" {
+                let tokens = value.lowercased()
+                if tokens.contains("close") { close = true } else if tokens.contains("keep-alive") { close = false }
             }
         }
-        if chunked { return .chunkSize(line: []) }
-        return contentLength > 0 ? .body(remaining: contentLength) : .idle
+        if chunked { return (.chunkSize(line: []), close) }
+        return (contentLength > 0 ? .body(remaining: contentLength) : .idle, close)
     }
 
     private static func chunkSize(_ line: [UInt8]) -> Int? {

@@ -14,12 +14,12 @@ public struct ScheduleMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        decisions = registry.makeCounter(name: "gameday_schedule_decisions_total",
-                                         help: "Scenarios drawn for a day (planned or skipped at planning).")
-        runsInProgress = registry.makeGauge(name: "gameday_schedule_runs_in_progress", help: "Runs going right now (0 or 1).")
-        faultsActive = registry.makeGauge(name: "gameday_schedule_faults_active",
-                                          help: "Faults the current run has applied and not yet reverted, per its journal.")
-        paused = registry.makeGauge(name: "gameday_schedule_paused", help: "1 while the scheduler is paused.")
+        decisions = registry.makeCounter(descriptor: Self.name("decisions", unit: "total",
+                                                                 help: "Scenarios drawn for a day (planned or skipped at planning)."))
+        runsInProgress = registry.makeGauge(descriptor: Self.name("runs_in_progress", help: "Runs going right now (0 or 1)."))
+        faultsActive = registry.makeGauge(descriptor: Self.name("faults_active",
+                                                                help: "Faults the current run has applied and not yet reverted, per its journal."))
+        paused = registry.makeGauge(descriptor: Self.name("paused", help: "1 while the scheduler is paused."))
         // Every label value exists from the start, so dashboards and alerts see zeros rather than gaps.
         for reason in SkipReason.allCases { _ = skipCounter(reason) }
         for reason in [AbortReason.windowEnd, .shutdown] { _ = abortCounter(reason) }
@@ -36,8 +36,8 @@ public struct ScheduleMetrics: Sendable {
 
     /// Counts a finished run by its final status.
     public func runFinished(_ status: DecisionStatus) {
-        registry.makeCounter(name: "gameday_schedule_runs_total", labels: [("status", status.rawValue)],
-                             help: "Runs by final status (held, violated, aborted, revert-failed, ...).").increment()
+        registry.makeCounter(descriptor: Self.name("runs", unit: "total", help: "Runs by final status (held, violated, aborted, revert-failed, ...)."),
+                             labels: [("status", status.rawValue)]).increment()
     }
 
     /// Gauges: run in progress, faults active, paused.
@@ -46,13 +46,18 @@ public struct ScheduleMetrics: Sendable {
     public func setPaused(_ value: Bool) { paused.set(to: value ? 1.0 : 0.0) }
 
     private func skipCounter(_ reason: SkipReason) -> Counter {
-        registry.makeCounter(name: "gameday_schedule_skips_total", labels: [("reason", reason.rawValue)],
-                             help: "Decisions that did not start, by reason.")
+        registry.makeCounter(descriptor: Self.name("skips", unit: "total", help: "Decisions that did not start, by reason."),
+                             labels: [("reason", reason.rawValue)])
     }
 
     private func abortCounter(_ reason: AbortReason) -> Counter {
-        registry.makeCounter(name: "gameday_schedule_aborts_total", labels: [("reason", reason.rawValue)],
-                             help: "Runs the scheduler aborted, by reason.")
+        registry.makeCounter(descriptor: Self.name("aborts", unit: "total", help: "Runs the scheduler aborted, by reason."),
+                             labels: [("reason", reason.rawValue)])
+    }
+
+    /// `gameday_schedule_<name>[_<unit>]`.
+    static func name(_ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "gameday", subsystem: "schedule", metricName: name, unitName: unit, helpText: help)
     }
 
     /// The text exposition format.

@@ -92,14 +92,28 @@ public actor SchedulerService: Service {
                 let cap = now.addingTimeInterval(TimeSpan(pollInterval).seconds)
                 await sleep(until: min(until ?? cap, cap))
             case .skip(let id, let reason, let detail):
-                skip(id: id, reason: reason, detail: detail, now: now)
+                if !skip(id: id, reason: reason, detail: detail, now: now) {
+                    // The state file refused the write: try again later rather than spinning.
+                    await sleep(until: now.addingTimeInterval(TimeSpan(pollInterval).seconds))
+                }
             case .recordLeashed(let id):
-                if (try? store.markLeashed(id: id, now: now)) == true {
-                    logger.notice("leashed: would start now; nothing injected", metadata: ["decision": "\(id)"])
+                do {
+                    if try store.markLeashed(id: id, now: now) {
+                        logger.notice("leashed: would start now; nothing injected", metadata: ["decision": "\(id)"])
+                    }
+                } catch {
+                    logger.error("cannot record a leashed decision: \(error)")
+                    await sleep(until: now.addingTimeInterval(TimeSpan(pollInterval).seconds))
                 }
             case .checkOutage(let id):
-                guard let record = records.first(where: { $0.id == id }) else { continue }
-                await checkAndStart(record)
+                if let record = records.first(where: { $0.id == id }) {
+                    await checkAndStart(record)
+                } else {
+                    // Not among today's records (cannot happen: the id came from them); release the machine.
+                    _ = machine.outageChecked(now: now, decision: DecisionSnapshot(id: id, status: .skipped, startAt: now,
+                                                                                   plannedDuration: .zero, abortAt: now),
+                                              result: .healthy, gates: gates)
+                }
             case .stop:
                 return
             case .start, .abort:
@@ -116,10 +130,18 @@ public actor SchedulerService: Service {
         return .init(pausedReason: paused, killSwitchPresent: killSwitch, leashed: configuration.leashed)
     }
 
-    func skip(id: String, reason: SkipReason, detail: String, now: Date) {
-        if (try? store.markSkipped(id: id, reason: reason, detail: detail, now: now)) == true {
-            metrics.skipped(reason)
-            logger.notice("skipped", metadata: ["decision": "\(id)", "reason": "\(reason.rawValue)", "detail": "\(detail)"])
+    /// Records a skip; false only if the state file could not be written.
+    @discardableResult
+    func skip(id: String, reason: SkipReason, detail: String, now: Date) -> Bool {
+        do {
+            if try store.markSkipped(id: id, reason: reason, detail: detail, now: now) {
+                metrics.skipped(reason)
+                logger.notice("skipped", metadata: ["decision": "\(id)", "reason": "\(reason.rawValue)", "detail": "\(detail)"])
+            }
+            return true
+        } catch {
+            logger.error("cannot record a skip: \(error)", metadata: ["decision": "\(id)"])
+            return false
         }
     }
 

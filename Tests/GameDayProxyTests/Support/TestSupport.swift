@@ -86,7 +86,7 @@ final class TestUpstream: Sendable {
     enum Mode: Sendable {
         /// Echo every byte back.
         case echo
-        /// Answer each HTTP request (headers only, no body) with 200 and `body`, keeping the connection open.
+        /// Answer each HTTP request (headers only, no body) with 200 and `body`; close if the request asked to.
         case http(body: String)
         /// Send `bytes` bytes of 'x' as soon as a client connects, then reset (SO_LINGER 0).
         case sendThenReset(bytes: Int)
@@ -140,9 +140,14 @@ private final class UpstreamHandler: ChannelInboundHandler {
         case .http(let body):
             pending += String(buffer: buffer)
             while let end = pending.range(of: "\r\n\r\n") {
+                let head = pending[pending.startIndex..<end.upperBound].lowercased()
                 pending.removeSubrange(pending.startIndex..<end.upperBound)
                 let response = "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: nil)
+                let write = context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)))
+                if head.contains("connection: close") {
+                    let channel = context.channel
+                    write.whenComplete { _ in channel.close(promise: nil) }
+                }
             }
         case .sendThenReset:
             break

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Toxiproxy client compatibility: drives a freshly started `gameday proxy` with the unmodified PyPI clients
+# toxiproxy-python and chaostoolkit-toxiproxy (directly and through `chaos run`). Exits non-zero on any failure.
+#
+#   GAMEDAY=path/to/gameday tests/compat/run.sh      (default: .build/debug/gameday, then .build-*/debug/gameday)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+gameday="${GAMEDAY:-}"
+if [[ -z "$gameday" ]]; then
+    for candidate in "$root/.build/debug/gameday" "$root"/.build-*/debug/gameday; do
+        if [[ -x "$candidate" ]]; then gameday="$candidate"; break; fi
+    done
+fi
+if [[ -z "$gameday" || ! -x "$gameday" ]]; then
+    echo "compat: no gameday binary found; run 'swift build' first or set GAMEDAY=/path/to/gameday" >&2
+    exit 2
+fi
+
+venv="$here/.venv"
+if [[ ! -x "$venv/bin/pytest" || ! -x "$venv/bin/chaos" ]] || ! "$venv/bin/python" -c 'import toxiproxy, chaostoxi' 2>/dev/null; then
+    echo "compat: creating $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check toxiproxy-python chaostoolkit chaostoolkit-toxiproxy pytest
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/gameday-compat.XXXXXX")"
+pid=""
+cleanup() {
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+"$gameday" proxy --host 127.0.0.1 --port 0 --seed 1 >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+
+api=""
+for _ in $(seq 1 300); do
+    api="$(sed -n 's#^gameday proxy: API listening on http://\([0-9.]*:[0-9]*\).*#\1#p' "$work/stdout" | head -n1)"
+    [[ -n "$api" ]] && break
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+done
+if [[ -z "$api" ]]; then
+    echo "compat: gameday proxy did not start; its log:" >&2
+    cat "$work/stderr" >&2
+    exit 1
+fi
+
+export TOXIPROXY_HOST="${api%:*}"
+export TOXIPROXY_PORT="${api##*:}"
+export TOXIPROXY_URL="http://$api"
+export GAMEDAY_COMPAT_WORK="$work"
+echo "compat: gameday proxy API at $TOXIPROXY_URL (pid $pid)" >&2
+
+status=0
+"$venv/bin/pytest" -q -p no:cacheprovider "$here" || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "compat: failures; gameday proxy log tail:" >&2
+    tail -n 40 "$work/stderr" >&2
+fi
+exit $status
