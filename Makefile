@@ -30,7 +30,7 @@ test: deps
 	$(MAKE) test-swift test-compat
 
 test-swift:
-	$(SWIFT) test --scratch-path $(BUILD_DIR) --skip-build
+	$(SWIFT) test --scratch-path $(BUILD_DIR) --skip-build --no-parallel
 
 test-compat:
 	GAMEDAY=$(GAMEDAY) bash tests/compat/run.sh

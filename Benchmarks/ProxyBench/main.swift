@@ -51,7 +51,7 @@ func which(_ tool: String) -> String {
 /// Runs a command to completion (bounded by `timeout` seconds) and returns its output.
 func run(_ tool: String, _ arguments: [String], timeout: Double = 120) throws -> String {
     let path = NSTemporaryDirectory() + "proxybench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let output = FileHandle(forWritingAtPath: path)
     let process = Process()
@@ -206,7 +206,7 @@ func iperf(_ port: Int) -> Double {
 }
 
 func sockperf(_ port: Int) -> (p50: Double, p99: Double) {
-    let output = (try? run("sockperf", ["pp", "--tcp", "-i", "127.0.0.1", "-p", String(port), "-t", "5"], timeout: 60)) ?? ""
+    let output = (try? run("sockperf", ["pp", "--tcp", "-i", "127.0.0.1", "-p", String(port), "-t", "3"], timeout: 60)) ?? ""
     func percentile(_ label: String) -> Double? {
         for line in output.split(separator: "\n") where line.contains("percentile \(label) =") {
             return Double(line.split(separator: "=").last?.trimmingCharacters(in: .whitespaces) ?? "")
@@ -267,6 +267,15 @@ while let arg = arguments.popFirst() {
 }
 signal(SIGPIPE, SIG_IGN)
 
+// Each proxied connection holds two descriptors in the proxy, and this process holds both of its peers' ends: the
+// per-process hard limit (not raisable here without CAP_SYS_RESOURCE) can cap the idle count below the goal's 10,000.
+var fileLimit = rlimit()
+getrlimit(Int32(RLIMIT_NOFILE.rawValue), &fileLimit)
+fileLimit.rlim_cur = fileLimit.rlim_max
+setrlimit(Int32(RLIMIT_NOFILE.rawValue), &fileLimit)
+let requestedIdle = idleCount
+idleCount = min(idleCount, max(100, (Int(fileLimit.rlim_max) - 200) / 2))
+
 let apiPort = freePort()
 let gameday = try Child("gameday", gamedayPath, ["proxy", "--port", String(apiPort), "--seed", "1", "--log-level", "error"])
 waitForPort(apiPort)
@@ -307,6 +316,7 @@ let proxyIperf = api.proxy("iperf", upstream: iperfPort)
 let directMBs = iperf(iperfPort)
 let socatMBs = iperf(socatIperf)
 let proxyMBs = iperf(proxyIperf)
+let bulkPeak = rssKB(gameday.pid, "VmHWM")
 
 // 3. Ping-pong latency.
 let sockperfPort = freePort()
@@ -316,9 +326,17 @@ let socatSockperf = freePort()
 _ = try Child("socat", which("socat"), ["TCP-LISTEN:\(socatSockperf),bind=127.0.0.1,reuseaddr,fork,nodelay", "TCP:127.0.0.1:\(sockperfPort),nodelay"])
 waitForPort(socatSockperf)
 let proxySockperf = api.proxy("sockperf", upstream: sockperfPort)
-let directLat = sockperf(sockperfPort)
-let socatLat = sockperf(socatSockperf)
-let proxyLat = sockperf(proxySockperf)
+// Three alternating rounds, median of each: load on a shared machine shifts between back-to-back runs.
+var latencyRounds: [[(p50: Double, p99: Double)]] = [[], [], []]
+for _ in 0..<3 {
+    for (index, port) in [sockperfPort, socatSockperf, proxySockperf].enumerated() { latencyRounds[index].append(sockperf(port)) }
+}
+func median(_ rounds: [(p50: Double, p99: Double)]) -> (p50: Double, p99: Double) {
+    (rounds.map(\.p50).sorted()[rounds.count / 2], rounds.map(\.p99).sorted()[rounds.count / 2])
+}
+let directLat = median(latencyRounds[0])
+let socatLat = median(latencyRounds[1])
+let proxyLat = median(latencyRounds[2])
 
 // 4. Latency fault accuracy: 100 ms downstream; round trips through an echo server.
 let (echoServer, echoPort) = try serve { EchoHandler() }
@@ -349,14 +367,19 @@ print("")
 print("| measure | direct | socat | gameday proxy | proxy/socat | goal | Toxiproxy (published) |")
 print("|---|---|---|---|---|---|---|")
 print("| bulk TCP stream, iperf3 (MB/s) | \(f(directMBs)) | \(f(socatMBs)) | \(f(proxyMBs)) | \(f(proxyMBs / socatMBs, 2))x | >= 1.2x socat | ~1000 MB/s |")
-print("| ping-pong p50, sockperf (µs, one way) | \(f(directLat.p50, 2)) | \(f(socatLat.p50, 2)) | \(f(proxyLat.p50, 2)) | \(f(proxyLat.p50 / socatLat.p50, 2))x | <= 1.0x socat | < 100 µs added |")
-print("| ping-pong p99, sockperf (µs, one way) | \(f(directLat.p99, 2)) | \(f(socatLat.p99, 2)) | \(f(proxyLat.p99, 2)) | \(f(proxyLat.p99 / socatLat.p99, 2))x | <= 1.0x socat | < 100 µs added |")
+print("| ping-pong p50, sockperf (µs, one way; median of 3) | \(f(directLat.p50, 2)) | \(f(socatLat.p50, 2)) | \(f(proxyLat.p50, 2)) | \(f(proxyLat.p50 / socatLat.p50, 2))x | <= 1.0x socat | < 100 µs added |")
+print("| ping-pong p99, sockperf (µs, one way; median of 3) | \(f(directLat.p99, 2)) | \(f(socatLat.p99, 2)) | \(f(proxyLat.p99, 2)) | \(f(proxyLat.p99 / socatLat.p99, 2))x | <= 1.0x socat | < 100 µs added |")
 print("| added p50 over direct (µs) | – | \(f(socatLat.p50 - directLat.p50, 2)) | \(f(proxyLat.p50 - directLat.p50, 2)) | | | < 100 µs |")
 print("| \(idleFDs.count) idle connections: RSS / peak RSS (MB) | – | – | \(f(Double(idleRSS) / 1024)) / \(f(Double(idlePeak) / 1024)) (baseline \(f(Double(baselineRSS) / 1024))) | | < 300 MB | |")
 print("| latency 100 ms: round trip p50 / p99 (ms) | – | – | \(f(rttP50, 2)) / \(f(rttP99, 2)) (p99 off by \(f(abs(rttP99 - 100), 2))) | | p99 within 2 ms | |")
 print("| bandwidth 1000 KB/s: measured (KB/s) | – | – | \(f(measuredKBs)) (\(f((measuredKBs - 1000) / 10, 2))%) | | within 3% | |")
 print("")
-print("idle connections through the proxy: \(Int(active)) of \(idleFDs.count) opened; proxy peak RSS over the whole run \(f(Double(finalPeak) / 1024)) MB")
+print("idle connections through the proxy: \(Int(active)) of \(idleFDs.count) opened; proxy peak RSS after the bulk stream \(f(Double(bulkPeak) / 1024)) MB, over the whole run \(f(Double(finalPeak) / 1024)) MB")
+if idleCount < requestedIdle {
+    print("idle count capped at \(idleCount) (asked \(requestedIdle)): the open-file hard limit is \(fileLimit.rlim_max) per process and each proxied connection needs 2 in the proxy")
+}
+let perConnectionKB = Double(idleRSS - baselineRSS) / Double(max(1, idleFDs.count))
+print("RSS per idle connection: \(f(perConnectionKB, 2)) KB -> \(f((Double(baselineRSS) + perConnectionKB * 10_000) / 1024)) MB projected at 10,000")
 let ok = proxyMBs >= 1.2 * socatMBs && proxyLat.p50 <= socatLat.p50 && proxyLat.p99 <= socatLat.p99
     && idlePeak < 300 * 1024 && abs(rttP99 - 100) <= 2 && abs(measuredKBs - 1000) <= 30
 print(ok ? "all goals met" : "some goals NOT met (see the goal column)")

@@ -146,6 +146,13 @@ final class SignalForwarder: @unchecked Sendable {
     private let queue = DispatchQueue(label: "gameday.signals")
 
     init(_ handler: @escaping @Sendable (String) -> Void) {
+        // A parent may have started us with these signals blocked (children inherit the mask); an operator's
+        // Ctrl-C and a scheduler's SIGTERM must always reach the run.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)

@@ -54,10 +54,17 @@ struct FaultProxyServerTests {
         let add = try await server.api("POST", "/proxies/live/toxics",
                                        body: #"{"type":"latency","attributes":{"latency":600000}}"#)
         #expect(add.status == 200)
-        // The toxic reaches the live connection on its event loop; give it a moment, then send.
-        try await Task.sleep(for: .milliseconds(300))
-        try await blocking { try client.send("held") }
-        try await Task.sleep(for: .milliseconds(300))
+        // The toxic reaches the live connection on its event loop; its firing counter says when it is installed.
+        let installed = try await eventually {
+            try await server.api("GET", "/metrics").body
+                .contains(#"gameday_proxy_toxic_fired_total{proxy="live",toxic="latency_downstream",type="latency"} 1"#)
+        }
+        #expect(installed)
+        let early = try await blocking { () -> BlockingClient.ReadResult in
+            try client.send("held")
+            return BlockingClient.peek(fd: client.fd, seconds: 0.3)
+        }
+        #expect(early == .timedOut, "the 10-minute latency let data through")
         let delete = try await server.api("DELETE", "/proxies/live/toxics/latency_downstream")
         #expect(delete.status == 204)
         // A 10-minute latency: only the removal can have released these bytes within the read timeout.

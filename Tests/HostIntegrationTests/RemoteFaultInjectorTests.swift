@@ -292,7 +292,7 @@ struct RemoteFaultInjectorTests {
         let previews = RemoteFaultInjector.preview(step: step, runID: "r", leaseGrace: .seconds(30))
         #expect(previews.count == 1)
         let inject = try #require(previews.first?.inject.first)
-        #expect(inject.hasPrefix("ssh -p 2222 ops@10.20.2.11 'sh -c "))
+        #expect(inject.hasPrefix("ssh -p 2222 -o UserKnownHostsFile=/etc/gameday/known_hosts ops@10.20.2.11 'sh -c "))
         #expect(inject.contains("th dport 53"))
         #expect(previews.first?.revert.first?.contains("nft delete table inet gameday_r_2_cut_zone_b") == true)
     }

@@ -14,7 +14,7 @@ struct RemoteReverterTests {
                                       connectTimeout: .seconds(1))
             let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog))
             let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h1").address])),
-                                  targets: [fleet.target("h3")], duration: .seconds(5))
+                                  targets: [fleet.target("h3")], duration: .seconds(15))
             let prepared = try await injector.prepare(step: step, target: fleet.target("h3"),
                                                       context: InjectionContext(runID: fleet.runID, leaseGrace: .seconds(3)))
             let applied = ContinuousClock.now
@@ -38,10 +38,11 @@ struct RemoteReverterTests {
             }
             #expect(try await fleet.tables(on: "h3").contains("gameday_"))
             _ = try await fleet.run(in: "h3", ["ip", "link", "set", "eth0", "up"])
-            // The lease fires at 5 s + 3 s after the apply.
-            #expect(try await fleet.eventually(within: 25, every: 0.1) { try await !fleet.tables(on: "h3").contains("gameday_") })
+            // The lease fires at 15 s + 3 s after the apply (long enough that a loaded machine's slow revert attempts
+            // above cannot outlast it).
+            #expect(try await fleet.eventually(within: 40, every: 0.1) { try await !fleet.tables(on: "h3").contains("gameday_") })
             let elapsed = ContinuousClock.now - applied
-            #expect(elapsed >= .seconds(7), "healed after \(elapsed), before the 8 s lease")
+            #expect(elapsed >= .seconds(17), "healed after \(elapsed), before the 18 s lease")
             #expect(try await fleet.eventually(within: 10) { try await fleet.serviceAnswers(from: "h1", to: "h3") })
             await fresh.close()
         }

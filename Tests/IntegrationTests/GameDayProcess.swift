@@ -41,8 +41,15 @@ final class GameDayProcess: @unchecked Sendable {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.outData.append(d) } }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.lock.withLock { self?.errData.append(d) } }
+        // At end of file the handler would fire forever with empty data: unregister it then.
+        outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.outData.append(d) } }
+        }
+        errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.errData.append(d) } }
+        }
         try process.run()
     }
 

@@ -7,16 +7,7 @@ final class Upstream {
     let port: Int
 
     init(directory: String) throws {
-        // Pick a free port by binding and releasing it, then hand it to the server.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        close(fd)
+        port = freePort()
         try "ok\n".write(toFile: directory + "/index.html", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory]
@@ -26,11 +17,26 @@ final class Upstream {
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: children of the test process inherit a signal mask in which SIGTERM may be blocked.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
 
+/// Whether something accepts TCP connections on 127.0.0.1:port (a blocking connect to loopback returns at once).
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// A free loopback port: bound, read back and released (the caller binds it right after).
 func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
@@ -51,7 +57,7 @@ struct ProxyPlanTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let upstream = try Upstream(directory: dir)
         defer { upstream.stop() }
-        #expect(await eventually(timeout: .seconds(20)) { (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(upstream.port)/index.html")!)) != nil })
+        #expect(await eventually(timeout: .seconds(20)) { canConnect(port: upstream.port) }, "the upstream never listened")
         let listen = freePort()
         let plan = """
         version: 1

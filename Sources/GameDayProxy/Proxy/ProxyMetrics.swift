@@ -1,6 +1,6 @@
 import Prometheus
 
-/// One proxy's Prometheus series (all labelled `proxy="<name>"`).
+/// One proxy's Prometheus series (all labelled `proxy="<name>"`, named `gameday_proxy_*`).
 final class ProxyMetrics: Sendable {
     let connections: Counter
     let activeConnections: Gauge
@@ -10,30 +10,31 @@ final class ProxyMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let proxy: String
 
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "gameday", subsystem: "proxy", metricName: metric, unitName: unit, helpText: help)
+    }
+
     init(registry: PrometheusCollectorRegistry, proxy: String) {
         self.registry = registry
         self.proxy = proxy
         connections = registry.makeCounter(
-            name: "gameday_proxy_connections_total", labels: [("proxy", proxy)],
-            help: "Client connections accepted by the proxy.")
+            descriptor: Self.name("connections", "total", "Client connections accepted by the proxy."),
+            labels: [("proxy", proxy)])
         activeConnections = registry.makeGauge(
-            name: "gameday_proxy_active_connections", labels: [("proxy", proxy)],
-            help: "Client connections currently open through the proxy.")
-        upstreamBytes = registry.makeCounter(
-            name: "gameday_proxy_bytes_total", labels: [("proxy", proxy), ("stream", "upstream")],
-            help: "Bytes relayed by the proxy, per stream.")
-        downstreamBytes = registry.makeCounter(
-            name: "gameday_proxy_bytes_total", labels: [("proxy", proxy), ("stream", "downstream")],
-            help: "Bytes relayed by the proxy, per stream.")
+            descriptor: Self.name("active", "connections", "Client connections currently open through the proxy."),
+            labels: [("proxy", proxy)])
+        let bytes = Self.name("bytes", "total", "Bytes relayed by the proxy, per stream.")
+        upstreamBytes = registry.makeCounter(descriptor: bytes, labels: [("proxy", proxy), ("stream", "upstream")])
+        downstreamBytes = registry.makeCounter(descriptor: bytes, labels: [("proxy", proxy), ("stream", "downstream")])
         upstreamFailures = registry.makeCounter(
-            name: "gameday_proxy_upstream_connect_failures_total", labels: [("proxy", proxy)],
-            help: "Upstream connections that could not be opened.")
+            descriptor: Self.name("upstream_connect_failures", "total", "Upstream connections that could not be opened."),
+            labels: [("proxy", proxy)])
     }
 
     /// The counter of firings of one toxic.
     func fired(toxic: String, type: String) -> Counter {
         registry.makeCounter(
-            name: "gameday_proxy_toxic_fired_total", labels: [("proxy", proxy), ("toxic", toxic), ("type", type)],
-            help: "Times a toxic acted (per connection, or per request for http_error).")
+            descriptor: Self.name("toxic_fired", "total", "Times a toxic acted (per connection, or per request for http_error)."),
+            labels: [("proxy", proxy), ("toxic", toxic), ("type", type)])
     }
 }

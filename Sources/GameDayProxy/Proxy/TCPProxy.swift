@@ -9,8 +9,9 @@ import Synchronization
 /// Thread-safe: configuration and the set of live connections sit behind a mutex; each connection's handlers are
 /// only touched on that connection's event loop (changes are sent there with `execute`).
 final class TCPProxy: Sendable {
-    /// Receive buffers grow up to 256 KiB for bulk streams and start small for chatty ones.
-    static let recvAllocator = AdaptiveRecvByteBufferAllocator(minimum: 2048, initial: 16_384, maximum: 262_144)
+    /// Receive buffers grow up to 256 KiB for bulk streams and start small: a channel keeps its receive buffer
+    /// between reads, so with thousands of mostly idle connections the initial size is what stays resident.
+    static let recvAllocator = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 2048, maximum: 262_144)
 
     private struct State {
         var listen: String

@@ -234,6 +234,17 @@ final class BlockingClient: @unchecked Sendable {
     }
 
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Waits up to `seconds` for data without consuming it (MSG_PEEK on a poll): `.timedOut` if none came.
+    static func peek(fd: Int32, seconds: Double) -> ReadResult {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&entry, 1, Int32(seconds * 1000))
+        guard ready > 0 else { return .timedOut }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
+        if n > 0 { return .data([byte]) }
+        return n == 0 ? .closed : .reset
+    }
 }
 
 /// A minimal HTTP/1.1 client over a fresh connection per request (`Connection: close`), for API tests.
