@@ -22,6 +22,9 @@ final class Child: @unchecked Sendable {  // @unchecked: immutable after init; P
         stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        Child.lock.lock()
+        defer { Child.lock.unlock() }
+        guard !Child.stopping else { exit(130) }
         try process.run()
         Child.all.append(self)
     }
@@ -37,7 +40,26 @@ final class Child: @unchecked Sendable {  // @unchecked: immutable after init; P
     }
 
     nonisolated(unsafe) static var all: [Child] = []
-    static func stopAll() { for child in all.reversed() { child.stop() } }
+    nonisolated(unsafe) static var stopping = false
+    static let lock = NSLock()
+
+    /// Interrupted: SIGKILL every child at once (no graceful wait); no child starts after this.
+    static func killAll() {
+        lock.lock()
+        stopping = true
+        let pids = all.map(\.pid)
+        lock.unlock()
+        for pid in pids { kill(pid, SIGKILL) }
+    }
+
+    /// Stops every child, newest first; no child starts after this.
+    static func stopAll() {
+        lock.lock()
+        stopping = true
+        let children = all
+        lock.unlock()
+        for child in children.reversed() { child.stop() }
+    }
 }
 
 func which(_ tool: String) -> String {
@@ -266,6 +288,18 @@ while let arg = arguments.popFirst() {
     }
 }
 signal(SIGPIPE, SIG_IGN)
+// Stop the peers we started if we are interrupted (SIGINT/SIGTERM), so no iperf3/socat/proxy is left behind.
+var stopSources: [DispatchSourceSignal] = []
+for number in [SIGINT, SIGTERM] {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler {
+        Child.killAll()
+        exit(130)
+    }
+    source.resume()
+    stopSources.append(source)
+}
 
 // Each proxied connection holds two descriptors in the proxy, and this process holds both of its peers' ends: the
 // per-process hard limit (not raisable here without CAP_SYS_RESOURCE) can cap the idle count below the goal's 10,000.

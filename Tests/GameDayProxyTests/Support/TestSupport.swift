@@ -169,7 +169,13 @@ final class BlockingClient: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int, timeout: TimeInterval = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Connect before `self` exists: a throwing class init that fails after its properties are set still runs
+        // deinit, which would close the descriptor a second time (possibly someone else's by then).
+        fd = try Self.connect(port: port, timeout: timeout)
+    }
+
+    private static func connect(port: Int, timeout: TimeInterval) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket() failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -179,13 +185,14 @@ final class BlockingClient: @unchecked Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
             let message = String(cString: strerror(errno))
             Glibc.close(fd)
             throw TestError("connect to 127.0.0.1:\(port) failed: \(message)")
         }
+        return fd
     }
 
     deinit { Glibc.close(fd) }
