@@ -72,6 +72,33 @@ struct FaultProxyServerTests {
         #expect(released == "held")
     }
 
+    /// Updating a toxic on a live connection swaps its handler: what the old one held is forwarded, and new data
+    /// gets the new configuration.
+    @Test func toxicUpdateAppliesToLiveConnections() async throws {
+        let upstream = try await TestUpstream(.echo)
+        let server = try await RunningServer.start()
+        defer { Task { await server.stop(); await upstream.close() } }
+        let port = try await createProxy(server, name: "update", upstream: upstream.address)
+        let client = try await connect(port)
+        #expect(try await exchange(client, "warm") == "warm")
+        _ = try await server.api("POST", "/proxies/update/toxics", body: #"{"type":"latency","attributes":{"latency":600000}}"#)
+        let installed = try await eventually {
+            try await server.api("GET", "/metrics").body
+                .contains(#"gameday_proxy_toxic_fired_total{proxy="update",toxic="latency_downstream",type="latency"} 1"#)
+        }
+        #expect(installed)
+        let early = try await blocking { () -> BlockingClient.ReadResult in
+            try client.send("one")
+            return BlockingClient.peek(fd: client.fd, seconds: 0.3)
+        }
+        #expect(early == .timedOut)
+        let patched = try await server.api("PATCH", "/proxies/update/toxics/latency_downstream", body: #"{"attributes":{"latency":0}}"#)
+        #expect(patched.status == 200)
+        // "one" was held by the old handler: the update releases it; "two" goes through the new zero-latency one.
+        #expect(try await blocking { String(decoding: client.read(count: 3), as: UTF8.self) } == "one")
+        #expect(try await exchange(client, "two") == "two")
+    }
+
     /// An upstream that refuses: the client sees a clean close (FIN, not RST), and the daemon keeps serving.
     @Test func refusedUpstreamClosesCleanly() async throws {
         let closed = try await TestUpstream(.echo)
