@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         Prints the run directory (runs/<UTC time>-<plan name>/ with plan.yaml, journal.jsonl, postmortem.md) on stdout. \
         SIGINT or SIGTERM reverts every applied fault and ends the run. While it runs at a terminal, type d⏎ when you \
         detect the problem, m⏎ when it is mitigated, n TEXT⏎ for a note: they land on the postmortem's timeline.
-        Exit: 0 hypothesis held, 1 violated, 2 invalid plan, 3 aborted (guardrail or signal), 4 a revert failed.
+        Exit: 0 hypothesis held, 1 violated, 2 invalid plan or the run could not start (nothing applied), 3 aborted (guardrail or signal), 4 a revert failed.
         """
     )
 
@@ -50,7 +50,16 @@ struct RunCommand: AsyncParsableCommand {
                                          confirmProduction: confirmProduction,
                                          interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
                                          revertDeadline: deadline, quiet: quiet)
-        let result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()
+        let result: RunSession.Result
+        do {
+            result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Exit 1 means "hypothesis violated"; a run that could not start must not look like one.
+            Console.err("gameday: error: \(error)")
+            throw ExitCode(ExitCodes.invalid)
+        }
         Console.out(result.runDirectory.url.path)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

@@ -39,6 +39,18 @@ struct RunSession {
             Console.err("\(options.planFile): error: this plan targets production; pass --confirm-production to run it (or --dry-run to rehearse)")
             throw ExitCode(ExitCodes.invalid)
         }
+        // Proxies: the run starts its own for entries with listen/upstream, and uses the API of the others. They
+        // start first, so a port in use stops the run before it has a journal.
+        let proxies = try await RunProxies.start(plan.proxies, logger: logger)
+        do {
+            return try await execute(plan: plan, resolved: resolved, proxies: proxies)
+        } catch {
+            await proxies.stop()
+            throw error
+        }
+    }
+
+    private func execute(plan: Plan, resolved: Schedule, proxies: RunProxies) async throws -> Result {
         let runsURL = URL(fileURLWithPath: options.runsDir, isDirectory: true)
         try FileManager.default.createDirectory(at: runsURL, withIntermediateDirectories: true)
         let directory = try RunDirectory.create(in: runsURL, planName: plan.name, date: Date())
@@ -58,8 +70,6 @@ struct RunSession {
         let clock = SystemRunClock()
         let recorder = SequencedRecorder(clock: clock) { event, sync in try writer.append(event, sync: sync) }
 
-        // Proxies: the run starts its own for entries with listen/upstream, and uses the API of the others.
-        let proxies = try await RunProxies.start(plan.proxies, logger: logger)
         let context = InjectionContext(runID: directory.id, proxyAPIs: proxies.apis, dryRun: options.dryRun)
         let executors = ExecutorCatalog(runID: directory.id, logger: logger)
         let catalog = InjectorCatalog(executors: executors, logger: logger)
