@@ -89,17 +89,20 @@ public enum LeaseCommands {
             "pf=\(pidFile)",
             "command -v setsid >/dev/null 2>&1 || { echo 'gameday: setsid is missing (util-linux); cannot install the lease' >&2; exit \(RemoteExitCode.leaseFailed); }",
             "setsid sh -c \(ShellQuote.quote(body)) gameday-lease \"$pf\" \(lease.seconds) \(ShellQuote.quote(revert)) </dev/null >/dev/null 2>&1 &",
-            "echo $! > \"$pf\" || { kill -s TERM $! 2>/dev/null; echo 'gameday: cannot record the lease watchdog pid' >&2; exit \(RemoteExitCode.leaseFailed); }",
+            "echo $! > \"$pf\" || { kill -s KILL $! 2>/dev/null; echo 'gameday: cannot record the lease watchdog pid' >&2; exit \(RemoteExitCode.leaseFailed); }",
             "echo \"lease: watchdog pid $! reverts in \(lease.seconds)s\"",
         ].joined(separator: "\n")
     }
 
     /// Stops the timer or watchdog if it is still pending; harmless when it already fired or never existed.
+    /// The watchdog gets SIGKILL, to its group and to its pid: a cancel that comes before it has called setsid()
+    /// would miss the group, and a watchdog started with SIGTERM blocked (children inherit the signal mask) would
+    /// ignore a polite signal. It holds nothing that needs a graceful exit.
     static func cancel(_ lease: Lease) -> String {
         let unit = ShellQuote.quote("\(lease.name).timer") + " " + ShellQuote.quote("\(lease.name).service")
         let systemd = "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl stop \(unit) >/dev/null 2>&1; fi"
         let pidFile = "\"$d\"/" + ShellQuote.quote("\(lease.name).lease")
-        let watchdog = "pf=\(pidFile); if [ -s \"$pf\" ] && read -r lp < \"$pf\" && [ -n \"$lp\" ]; then kill -s TERM -- -\"$lp\" 2>/dev/null; rm -f \"$pf\"; fi"
+        let watchdog = "pf=\(pidFile); if [ -s \"$pf\" ] && read -r lp < \"$pf\" && [ -n \"$lp\" ]; then kill -s KILL -- -\"$lp\" 2>/dev/null; kill -s KILL \"$lp\" 2>/dev/null; rm -f \"$pf\"; fi"
         switch lease.mode {
         case .systemd: return systemd
         case .watchdog: return watchdog

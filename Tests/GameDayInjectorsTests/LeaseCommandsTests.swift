@@ -96,6 +96,9 @@ import Testing
         let applied = try await Self.run(LeaseCommands.apply(failing, lease: lease))
         #expect(applied.exitCode == 3)
         #expect(!FileManager.default.fileExists(atPath: marker))
+        // The cancelled watchdog must not survive (it would sleep out its 600 s and revert again later).
+        #expect(try await Self.eventually(within: 10) { (try? ProcessTable.matching(pattern: lease.name))?.isEmpty ?? false },
+                "a lease watchdog survived the failed inject")
     }
 
     static func isZombie(_ pid: Int32) -> Bool {
