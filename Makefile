@@ -3,29 +3,49 @@ SWIFT      ?= swift
 BUILD_DIR  ?= .build
 BENCH_DIR  ?= .build-bench
 GAMEDAY    := $(BUILD_DIR)/debug/gameday
-# Debian packages the build, the tests and the benchmarks need (installed when missing, as root).
-APT_PACKAGES := libcurl4-openssl-dev pkg-config nftables iptables iproute2 openssh-server openssh-client \
-                socat iperf3 sockperf wrk hyperfine stress-ng python3-venv curl procps
+# Debian packages by need (installed when missing, as root). The build needs BUILD_PACKAGES; `make demo` needs
+# nothing more; the tests need TEST_PACKAGES (namespaces, sshd, firewall tools, the Python clients' venv); the
+# benchmarks add their peers.
+BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
+TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils
+BENCH_PACKAGES := socat iperf3 sockperf wrk hyperfine
 
-.PHONY: all deps build demo test test-swift test-compat bench clean
+.PHONY: all deps deps-build deps-test deps-bench build demo test test-swift test-compat bench clean
 
 all: build
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# $(call ensure,PACKAGES,WHAT): install what is missing as root; otherwise fail, naming the packages.
+define ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run make as root, or install them)"; exit 1; fi; \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing for $(2):$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "error: $(2) needs the Debian packages:$$missing (run make as root, or: sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
 	fi
+endef
 
-build: deps
+deps-build:
+	$(call ensure,$(BUILD_PACKAGES),the build)
+
+deps-test: deps-build
+	$(call ensure,$(TEST_PACKAGES),the tests)
+
+deps-bench: deps-build
+	$(call ensure,$(BENCH_PACKAGES),the benchmarks)
+
+# Everything, for a machine that will build, test and benchmark.
+deps: deps-test deps-bench
+
+build: deps-build
 	$(SWIFT) build --scratch-path $(BUILD_DIR)
 
 demo: build
 	$(GAMEDAY) demo --no-input
 
-test: deps
+test: deps-test
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --build-tests
 	$(MAKE) test-swift test-compat
 
@@ -35,7 +55,7 @@ test-swift:
 test-compat:
 	GAMEDAY=$(GAMEDAY) bash tests/compat/run.sh
 
-bench: deps
+bench: deps-bench
 	$(SWIFT) build -c release --scratch-path $(BENCH_DIR)
 	@for b in Benchmarks/*/run.sh; do echo "== $$b"; bash $$b || exit 1; done
 
