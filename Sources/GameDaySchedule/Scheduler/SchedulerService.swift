@@ -268,10 +268,17 @@ public actor SchedulerService: Service {
                 return .shutdown
             }
             group.addTask {
-                // Keeps the faults-active gauge current from the run's journal.
+                // Keeps the faults-active gauge current from the run's journal, reading only what was appended
+                // since the last look (bounded per look).
+                var follower: JournalFollower?
                 while !Task.isCancelled {
-                    if let runDir = JournalInspector.runDirectories(in: runsDir).last {
-                        metrics.setFaultsActive(JournalInspector.activeFaults(journal: runDir + "/journal.jsonl"))
+                    if follower == nil, let runDir = JournalInspector.runDirectories(in: runsDir).last {
+                        follower = JournalFollower(path: runDir + "/journal.jsonl")
+                    }
+                    if var current = follower {
+                        current.advance()
+                        metrics.setFaultsActive(current.openFaults.faults.count)
+                        follower = current
                     }
                     try? await Task.sleep(for: .seconds(2))
                 }
@@ -301,10 +308,13 @@ public actor SchedulerService: Service {
                 }
             }
         }
+        // The run is over (exited, or killed after the grace): its journal says what it left applied, and
+        // `gameday recover` reverts that before anything is recorded.
+        let truth = await RunSettlement.settle(runDir: result.runDir, launcher: launcher, logger: logger)
         metrics.setRunInProgress(false)
-        metrics.setFaultsActive(0)
+        metrics.setFaultsActive(truth.verdict == .stillActive ? truth.faults.count : 0)
         let endedAt = clock.now()
-        let (status, detail) = SchedulerStateMachine.outcome(of: result, abortedFor: abortReason)
+        let (status, detail) = SchedulerStateMachine.outcome(of: result, abortedFor: abortReason, truth: truth)
         do {
             try store.markFinished(id: record.id, status: status, reason: abortReason?.rawValue, detail: detail,
                                    exitCode: result.exitCode, runDir: result.runDir, now: endedAt)
