@@ -110,6 +110,7 @@ import Testing
         #expect(record.status == .aborted, "status \(record.status), detail \(record.detail ?? "-")")
         #expect(record.reason == "shutdown")
         #expect(record.detail?.contains("gameday recover reverted 0.") == true, "detail: \(record.detail ?? "-")")
+        #expect(record.detail?.contains("killed after the grace") == true, "detail: \(record.detail ?? "-")")
         let runDir = try #require(record.runDir)
         let journal = try String(contentsOfFile: runDir + "/journal.jsonl", encoding: .utf8)
         #expect(journal.contains(#""reason":"recover""#), "recover did not journal its revert")

@@ -58,7 +58,7 @@ public struct RevertTruth: Sendable, Equatable {
     /// One sentence for the decision's record.
     public var summary: String {
         let ids = faults.joined(separator: ", ")
-        let how = runEnded ? "its reverts gave up" : "it stopped before it finished reverting (the journal has no run.end)"
+        let how = runEnded ? "its reverts gave up" : "it stopped before it finished reverting: no run.end in its journal"
         switch verdict {
         case .noJournal:
             return "no journal: nothing was applied"

@@ -256,8 +256,9 @@ extension SchedulerStateMachine {
         }
         if let reason {
             let why = reason == .windowEnd ? "the window was closing" : "the scheduler was shutting down"
-            let how = result.exitCode.map { "exit \($0)" } ?? result.signal.map { "signal \($0)" }
-                ?? "killed after the grace or stopped without an exit status"
+            let how = result.exitCode.map { "exit \($0)" }
+                ?? result.signal.map { $0 == SIGKILL ? "killed after the grace (signal 9)" : "signal \($0)" }
+                ?? "stopped without an exit status"
             return (.aborted, with("aborted by the scheduler because \(why) (\(how))"))
         }
         let (status, detail): (DecisionStatus, String)
