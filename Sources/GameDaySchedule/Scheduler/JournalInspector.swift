@@ -23,6 +23,11 @@ public struct JournalFollower: Sendable {
 
     public init(path: String) { self.path = path }
 
+    /// Follows `RUN_DIR/journal.jsonl` (the path normalised, so followers of one run compare equal).
+    public init(runDir: String) {
+        path = URL(fileURLWithPath: runDir).standardizedFileURL.appendingPathComponent("journal.jsonl").path
+    }
+
     /// Reads what was appended since the last call, at most `maxBytes` (bounded work per call).
     /// - Returns: whether the end of the file was reached.
     @discardableResult

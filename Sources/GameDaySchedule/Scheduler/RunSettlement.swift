@@ -78,10 +78,15 @@ public struct RevertTruth: Sendable, Equatable {
 /// Settles a run that is over (exited or killed): reads its journal, runs `gameday recover RUN_DIR` when the
 /// journal has no `run.end` or shows faults still applied, and reads the journal again to say what is true.
 public enum RunSettlement {
-    public static func settle(runDir: String?, launcher: any RunLaunching, logger: Logger) async -> RevertTruth {
+    ///
+    /// - Parameter following: a follower that already read part of this run's journal (the daemon's gauge): only
+    ///   the rest, the journal's tail, is read. Any other journal is read from its start.
+    public static func settle(runDir: String?, following: JournalFollower? = nil, launcher: any RunLaunching,
+                              logger: Logger) async -> RevertTruth {
         guard let runDir else { return RevertTruth(verdict: .noJournal) }
-        let journal = URL(fileURLWithPath: runDir).appendingPathComponent("journal.jsonl").path
-        var before = JournalFollower(path: journal)
+        let fresh = JournalFollower(runDir: runDir)
+        let journal = fresh.path
+        var before = following.flatMap { $0.path == journal ? $0 : nil } ?? fresh
         before.readToEnd()
         guard before.exists else { return RevertTruth(verdict: .noJournal, runDir: runDir) }
         let open = before.openFaults.faults.map(\.faultID)
@@ -92,7 +97,8 @@ public enum RunSettlement {
                        metadata: ["runDir": "\(runDir)", "open": "\(open.joined(separator: ","))", "runEnd": "\(ended)"])
         // Not cancellable: a daemon being torn down must not kill the recover that is reverting its run's faults.
         let outcome = await Task { await launcher.recover(runDir: runDir) }.value
-        var after = JournalFollower(path: journal)
+        // Recover appended to the journal: read on from where `before` stopped.
+        var after = before
         after.readToEnd()
         let left = after.openFaults.faults.map(\.faultID)
         if open.isEmpty {

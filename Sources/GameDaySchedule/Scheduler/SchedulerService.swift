@@ -217,6 +217,9 @@ public actor SchedulerService: Service {
         case deadline
         case shutdown
         case idle
+        /// The journal follower of the faults-active gauge, handed back when the run is over so that only the
+        /// journal's tail (what was appended since its last look) is read to settle the run.
+        case journal(JournalFollower?)
     }
 
     /// Starts the run (after recording `starting` durably) and sees it to its end, aborting it at the window's
@@ -250,6 +253,7 @@ public actor SchedulerService: Service {
         let metrics = self.metrics
         var abortReason: AbortReason?
         var result = RunResult(spawnError: "the run did not report back")
+        var follower: JournalFollower?
         await withTaskGroup(of: RaceResult.self) { group in
             group.addTask {
                 .finished(await launcher.run(request) { pid in
@@ -273,7 +277,7 @@ public actor SchedulerService: Service {
                 var follower: JournalFollower?
                 while !Task.isCancelled {
                     if follower == nil, let runDir = JournalInspector.runDirectories(in: runsDir).last {
-                        follower = JournalFollower(path: runDir + "/journal.jsonl")
+                        follower = JournalFollower(runDir: runDir)
                     }
                     if var current = follower {
                         current.advance()
@@ -282,13 +286,15 @@ public actor SchedulerService: Service {
                     }
                     try? await Task.sleep(for: .seconds(2))
                 }
-                return .idle
+                return .journal(follower)
             }
             while let next = await group.next() {
                 switch next {
                 case .finished(let finished):
                     result = finished
                     group.cancelAll()
+                case .journal(let followed):
+                    follower = followed
                 case .deadline where abortReason == nil:
                     if case .abort(_, let reason) = machine.tick(now: clock.now(), decisions: [], gates: gates()) {
                         abortReason = reason
@@ -310,7 +316,7 @@ public actor SchedulerService: Service {
         }
         // The run is over (exited, or killed after the grace): its journal says what it left applied, and
         // `gameday recover` reverts that before anything is recorded.
-        let truth = await RunSettlement.settle(runDir: result.runDir, launcher: launcher, logger: logger)
+        let truth = await RunSettlement.settle(runDir: result.runDir, following: follower, launcher: launcher, logger: logger)
         metrics.setRunInProgress(false)
         metrics.setFaultsActive(truth.verdict == .stillActive ? truth.faults.count : 0)
         let endedAt = clock.now()
