@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         // Business-hours calendar (pure) and the scheduler service.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", "GameDayEngine", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayEngine", "GameDayJournal", .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -59,7 +59,8 @@ enum ScheduleCLI {
 struct ScheduleRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the scheduler daemon (SIGINT/SIGTERM: abort and revert a run in progress, record it, exit).")
+        abstract: "Run the scheduler daemon (SIGINT/SIGTERM: abort and revert a run in progress, record it, exit).",
+        discussion: "One daemon per state file: a second one on the same file exits 1 naming the first one's pid.")
 
     @OptionGroup var options: ScheduleConfigOptions
 
@@ -76,6 +77,14 @@ struct ScheduleRunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let logger = ScheduleCLI.logger(level: logLevel)
+        // One daemon per state file, before anything reads or settles it: a second daemon's restart recovery
+        // would stop the first one's live run.
+        let lock: DaemonLock
+        do { lock = try DaemonLock(statePath: configuration.state) } catch {
+            Console.err("gameday schedule run: error: \(error)")
+            throw ExitCode.failure
+        }
+        defer { lock.release() }
         let store = try ScheduleCLI.openStore(configuration)
         let chosenSeed = try store.seed(orStore: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64(UInt32.max)))
         let effectiveSeed = seed ?? configuration.seed ?? chosenSeed

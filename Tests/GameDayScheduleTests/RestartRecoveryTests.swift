@@ -4,20 +4,22 @@ import Logging
 import Testing
 @testable import GameDaySchedule
 
-/// Records `recover` calls; runs are not expected here (recovery never starts runs).
+/// Records `recover` calls and answers with a fixed exit code; runs are not expected here (recovery never starts
+/// runs). It does not touch journals: what recover really does is tested with the real executable.
 actor RecordingLauncher: RunLaunching {
     var recovered: [String] = []
-    var recoverSucceeds = true
+    let recoverExit: Int32
 
-    init(recoverSucceeds: Bool = true) { self.recoverSucceeds = recoverSucceeds }
+    init(recoverSucceeds: Bool = true) { recoverExit = recoverSucceeds ? 0 : 4 }
+    init(recoverExit: Int32) { self.recoverExit = recoverExit }
 
     nonisolated func run(_ request: RunRequest, onSpawn: @escaping @Sendable (Int32) async -> Void) async -> RunResult {
         RunResult(spawnError: "recovery must not start runs")
     }
 
-    func recover(runsDir: String) async -> (ok: Bool, output: String) {
-        recovered.append(runsDir)
-        return (recoverSucceeds, recoverSucceeds ? "nothing left applied" : "ssh: connection refused")
+    func recover(runDir: String) async -> RecoverOutcome {
+        recovered.append(runDir)
+        return RecoverOutcome(exitCode: recoverExit, output: recoverExit == 0 ? "nothing left applied" : "ssh: connection refused")
     }
 }
 
@@ -58,7 +60,8 @@ actor RecordingLauncher: RunLaunching {
         #expect(try !store.markStarting(id: id, runsDir: "/r", now: now))
     }
 
-    /// Killed after recording `starting`, before the run wrote anything: interrupted, recover runs if the folder exists.
+    /// Killed after recording `starting`, before the run wrote its journal: interrupted; nothing was applied (a
+    /// fault is journaled first), so there is nothing to recover.
     @Test func killedWhileStarting() async throws {
         let folder = Fixture.temporaryFolder()
         defer { Fixture.cleanup(folder) }
@@ -68,8 +71,10 @@ actor RecordingLauncher: RunLaunching {
         let launcher = RecordingLauncher()
         let (after, action) = try await restart(folder, launcher: launcher)
         #expect(action == .wait(until: nil))
-        #expect(try after.decision(id: id)?.status == .interrupted)
-        #expect(await launcher.recovered == [runsDir])
+        let record = try #require(try after.decision(id: id))
+        #expect(record.status == .interrupted)
+        #expect(record.detail?.contains("nothing was applied") == true)
+        #expect(await launcher.recovered.isEmpty)
     }
 
     /// Killed while the run was going (journal without run.end): interrupted and handed to `gameday recover`.
@@ -80,9 +85,9 @@ actor RecordingLauncher: RunLaunching {
         #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
         // A pid that cannot be ours (pid 1 is never signalled).
         try store.markRunning(id: id, pid: 1, now: now)
-        let runDir = try Fixture.writeJournal(runsDir: runsDir, events: [
-            #"{"type":"phase","phase":"chaos","attempt":1}"#,
-            #"{"type":"inject.begin","faultID":"0.web-1","step":"s","stepIndex":0,"fault":"command","target":"web-1","description":"d","recipe":{}}"#,
+        let runDir = try Fixture.writeJournal(runsDir: runsDir, bodies: [
+            .phase(PhaseChange(phase: .chaos)),
+            Fixture.injectBegin("0.web-1"),
         ])
         let launcher = RecordingLauncher()
         let (after, action) = try await restart(folder, launcher: launcher)
@@ -90,8 +95,8 @@ actor RecordingLauncher: RunLaunching {
         let record = try #require(try after.decision(id: id))
         #expect(record.status == .interrupted)
         #expect(record.runDir == runDir)
-        #expect(record.detail?.contains("recover: done") == true)
-        #expect(await launcher.recovered == [runsDir])
+        #expect(record.detail?.contains("gameday recover reverted 0.web-1") == true, "\(record.detail ?? "-")")
+        #expect(await launcher.recovered == [runDir])
     }
 
     /// Killed after the run ended but before its outcome was recorded: the journal's run.end is the outcome.
@@ -101,7 +106,10 @@ actor RecordingLauncher: RunLaunching {
         let (store, runsDir) = try setUp(folder)
         #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
         try store.markRunning(id: id, pid: 1, now: now)
-        _ = try Fixture.writeJournal(runsDir: runsDir, events: [#"{"type":"run.end","status":"completed","stillActive":[]}"#])
+        _ = try Fixture.writeJournal(runsDir: runsDir, bodies: [
+            Fixture.injectBegin("0.web-1"), .revertEnd(FaultOutcome(faultID: "0.web-1", ok: true)),
+            .runEnd(RunEnd(status: .completed)),
+        ])
         let launcher = RecordingLauncher()
         let (after, action) = try await restart(folder, launcher: launcher)
         #expect(action == .wait(until: nil))
@@ -123,17 +131,38 @@ actor RecordingLauncher: RunLaunching {
         #expect(await launcher.recovered.isEmpty)
     }
 
-    /// A recover that fails leaves the decision marked revert-failed with the manual command.
-    @Test func failedRecoverIsLoud() async throws {
+    /// A recover that fails (exit 4), or is skipped because the run is locked (exit 5), leaves the decision
+    /// revert-failed, naming the faults still active and the command to finish with.
+    @Test(arguments: [Int32(4), 5]) func failedRecoverIsLoud(exit: Int32) async throws {
         let folder = Fixture.temporaryFolder()
         defer { Fixture.cleanup(folder) }
         let (store, runsDir) = try setUp(folder)
         #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
-        _ = try Fixture.writeJournal(runsDir: runsDir, events: [#"{"type":"phase","phase":"chaos","attempt":1}"#])
-        let (after, _) = try await restart(folder, launcher: RecordingLauncher(recoverSucceeds: false))
+        let runDir = try Fixture.writeJournal(runsDir: runsDir, bodies: [.phase(PhaseChange(phase: .chaos)), Fixture.injectBegin("0.web-1")])
+        let (after, _) = try await restart(folder, launcher: RecordingLauncher(recoverExit: exit))
         let record = try #require(try after.decision(id: id))
         #expect(record.status == .revertFailed)
-        #expect(record.detail?.contains("gameday recover --runs-dir \(runsDir)") == true)
+        #expect(record.detail?.contains("FAULTS STILL ACTIVE: 0.web-1") == true, "\(record.detail ?? "-")")
+        #expect(record.detail?.contains("gameday recover \(runDir)") == true)
+        #expect(record.detail?.contains("exit \(exit)") == true)
+    }
+
+    /// A journal with no run.end whose faults were all reverted by the run: recover only closes the journal, and
+    /// the record says the run reverted them.
+    @Test func unfinishedJournalWithNothingOpen() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        let runDir = try Fixture.writeJournal(runsDir: runsDir, bodies: [
+            Fixture.injectBegin("0.web-1"), .revertEnd(FaultOutcome(faultID: "0.web-1", ok: true)),
+        ])
+        let launcher = RecordingLauncher()
+        let (after, _) = try await restart(folder, launcher: launcher)
+        let record = try #require(try after.decision(id: id))
+        #expect(record.status == .interrupted)
+        #expect(record.detail?.contains("every applied fault reverted by the run") == true, "\(record.detail ?? "-")")
+        #expect(await launcher.recovered == [runDir])
     }
 
     /// A run from before the restart that is still alive is sent SIGTERM (and only a process working on this

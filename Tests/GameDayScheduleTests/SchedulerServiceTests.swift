@@ -94,12 +94,16 @@ import Testing
     /// - Parameters:
     ///   - deadBalancer: instead of starting the fleet, point the health check at a closed loopback port.
     ///   - webhookPort: where the daemon posts notifications.
-    static func setUp(stepDuration: String, windowSeconds: Int, deadBalancer: Int? = nil, webhookPort: Int? = nil) throws -> Setup {
+    ///   - withHealth: false: no fleet, no health check and no outage check (for tests about the daemon itself).
+    static func setUp(stepDuration: String, windowSeconds: Int, deadBalancer: Int? = nil, webhookPort: Int? = nil,
+                      withHealth: Bool = true) throws -> Setup {
         let gameday = try gamedayExecutable()
         let folder = Fixture.temporaryFolder()
         var fleet: Child?
         let balancer: String
-        if let deadBalancer {
+        if !withHealth {
+            balancer = "http://127.0.0.1:1"
+        } else if let deadBalancer {
             balancer = "http://127.0.0.1:\(deadBalancer)"
         } else {
             let started = try Child(gameday, ["demo-fleet", "up", "--dir", folder.appendingPathComponent("fleet").path],
@@ -115,20 +119,23 @@ import Testing
         }
         let marker = folder.appendingPathComponent("marker").path
         let plan = folder.appendingPathComponent("e2e.yaml")
+        let healthBlock = !withHealth ? "" : [
+            "health:",
+            "  - name: storefront",
+            "    http: { url: \"\(balancer)/health\", expectStatus: [200] }",
+            "    interval: 500ms",
+            "    timeout: 2s",
+            "    failuresToUnhealthy: 3",
+            "    successesToHealthy: 1",
+            "hypothesis:",
+            "  - { check: storefront, availability: 50% }",
+        ].joined(separator: "\n")
         try """
         version: 1
         name: schedule-e2e
         description: Touch a marker file while watching the demo balancer.
         environment: staging
-        health:
-          - name: storefront
-            http: { url: "\(balancer)/health", expectStatus: [200] }
-            interval: 500ms
-            timeout: 2s
-            failuresToUnhealthy: 3
-            successesToHealthy: 1
-        hypothesis:
-          - { check: storefront, availability: 50% }
+        \(healthBlock)
         timeline: { baseline: 1s, recovery: 1s }
         steps:
           - name: marker
@@ -167,7 +174,7 @@ import Testing
         scenarios:
           - { plan: e2e.yaml, meanDaysBetweenRuns: 1 }
         maxRunsPerDay: 1
-        outageCheck: [storefront]
+        outageCheck: [\(withHealth ? "storefront" : "")]
         revertTime: 15s
         seed: 7
         state: state.sqlite
@@ -299,6 +306,42 @@ import Testing
         #expect(JournalInspector.runDirectories(in: runsDir).count == 1, "the decision was started twice")
     }
 
+    /// A second daemon on the same state file refuses to start (naming the first one's pid) and leaves the first
+    /// one's run alone: no restart recovery, no SIGTERM to its run, the fault still applied until the first stops.
+    @Test(.timeLimit(.minutes(6))) func secondDaemonOnOneStoreRefuses() async throws {
+        let setup = try Self.setUp(stepDuration: "90s", windowSeconds: 130, withHealth: false)
+        defer { Fixture.cleanup(setup.folder) }
+        let first = try Child(setup.gameday, ["schedule", "run", "--config", setup.config, "--gameday-executable", setup.gameday],
+                              log: setup.folder.appendingPathComponent("daemon.log").path)
+        defer { first.stop() }
+        let running = try Self.waitForDecision(setup, timeout: 150) { $0.status == .running && $0.pid != nil }
+        let record = try #require(running, "the run never started; log:\n\(first.log.suffix(4000))")
+        let runPid = try #require(record.pid)
+        let runsDir = try #require(record.runsDir)
+        defer { if RestartRecovery.isOurRun(pid: runPid, runsDir: runsDir) { kill(runPid, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: setup.marker) && Date() < deadline { try await Task.sleep(for: .milliseconds(250)) }
+        try #require(FileManager.default.fileExists(atPath: setup.marker), "the fault was never applied; log:\n\(first.log.suffix(4000))")
+
+        let second = try Child(setup.gameday, ["schedule", "run", "--config", setup.config, "--gameday-executable", setup.gameday],
+                               log: setup.folder.appendingPathComponent("daemon2.log").path)
+        // Bounded: a refusing daemon exits at once; one that does not is stopped by `stop` below.
+        let refusedBy = Date().addingTimeInterval(30)
+        while second.process.isRunning && Date() < refusedBy { try await Task.sleep(for: .milliseconds(100)) }
+        let refused = !second.process.isRunning
+        let status = second.stop(grace: 60)
+        #expect(refused, "the second daemon did not refuse; its log:\n\(second.log.suffix(4000))")
+        #expect(status != nil && status != 0)
+        #expect(second.log.contains("pid \(first.process.processIdentifier)"), "\(second.log.suffix(2000))")
+        #expect(RestartRecovery.isOurRun(pid: runPid, runsDir: runsDir), "the first daemon's run was stopped")
+        #expect(FileManager.default.fileExists(atPath: setup.marker), "the first daemon's fault was reverted by the second")
+        #expect(try ScheduleStore(path: setup.state).history(limit: 1).first?.status == .running)
+        #expect(first.process.isRunning)
+
+        #expect(first.stop(grace: 90) == 0, "the first daemon did not exit cleanly:\n\(first.log.suffix(4000))")
+        #expect(!FileManager.default.fileExists(atPath: setup.marker), "the run was not reverted on shutdown")
+    }
+
     /// With the outage check failing (the balancer is down), the decision is skipped with the reason and nothing runs.
     @Test(.timeLimit(.minutes(3))) func skipsDuringAnOutage() async throws {
         let closed = try HookServer()
@@ -354,7 +397,7 @@ actor FakeLauncher: RunLaunching {
 
     func record(_ request: RunRequest) { started.append(request) }
 
-    func recover(runsDir: String) async -> (ok: Bool, output: String) { (true, "") }
+    func recover(runDir: String) async -> RecoverOutcome { RecoverOutcome(exitCode: 0, output: "") }
 }
 
 struct FixedInspector: PlanInspecting {

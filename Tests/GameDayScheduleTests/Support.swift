@@ -43,6 +43,27 @@ enum Fixture {
 
     static func cleanup(_ url: URL) { try? FileManager.default.removeItem(at: url) }
 
+    /// Writes a journal of real events, encoded as `gameday run` writes them.
+    @discardableResult
+    static func writeJournal(runsDir: String, runName: String = "20270315-100000-test", bodies: [EventBody]) throws -> String {
+        let dir = URL(fileURLWithPath: runsDir).appendingPathComponent(runName)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        var data = Data()
+        for (index, body) in bodies.enumerated() {
+            data.append(try encoder.encode(JournalEvent(seq: index + 1, t: Int64(index * 100), wall: 0, body: body)))
+            data.append(UInt8(ascii: "\n"))
+        }
+        try data.write(to: dir.appendingPathComponent("journal.jsonl"))
+        return dir.path
+    }
+
+    /// The `inject.begin` of a command fault on `target` (its revert removes a file).
+    static func injectBegin(_ faultID: String, target: String = "web-1") -> EventBody {
+        .injectBegin(InjectBegin(faultID: faultID, step: "s", stepIndex: 0, fault: "command", target: target,
+                                 description: "touch a file", recipe: .command(CommandRevert(argv: ["rm", "-f", "/nonexistent/gameday-test"]))))
+    }
+
     /// Writes a journal with the given event lines (JSON objects without seq/t/wall).
     static func writeJournal(runsDir: String, runName: String = "20270315-100000-test", events: [String]) throws -> String {
         let dir = URL(fileURLWithPath: runsDir).appendingPathComponent(runName)

@@ -30,9 +30,26 @@ public struct RunRequest: Sendable, Equatable {
     public var seed: UInt64
     /// After SIGTERM, how long the run may take to revert and exit before it is killed.
     public var abortGrace: Duration
+    /// The run's `--revert-deadline`: how long it retries a failing revert. Shorter than the grace, so that a run
+    /// normally gives up, journals what is still active and exits before it is killed.
+    public var revertDeadline: Duration
 
-    public init(decisionID: String, plan: String, runsDir: String, seed: UInt64, abortGrace: Duration) {
+    public init(decisionID: String, plan: String, runsDir: String, seed: UInt64, abortGrace: Duration, revertDeadline: Duration? = nil) {
         self.decisionID = decisionID; self.plan = plan; self.runsDir = runsDir; self.seed = seed; self.abortGrace = abortGrace
+        self.revertDeadline = revertDeadline ?? Self.revertDeadline(forGrace: abortGrace)
+    }
+
+    /// The revert deadline that fits an abort grace: the grace minus a margin (a quarter of it, at least 5 s) for
+    /// the attempt in flight, the postmortem and the exit; never under 1 s.
+    public static func revertDeadline(forGrace grace: Duration) -> Duration {
+        let margin = max(grace / 4, .seconds(5))
+        return max(grace - margin, .seconds(1))
+    }
+
+    /// `--revert-deadline` as `gameday run` reads it.
+    var revertDeadlineArgument: String {
+        let (seconds, attoseconds) = revertDeadline.components
+        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 }
 
@@ -55,10 +72,11 @@ public struct RunResult: Sendable, Equatable {
 /// Starts runs and recoveries (the real one spawns the gameday executable).
 public protocol RunLaunching: Sendable {
     /// Runs to the end. Cancelling the calling task sends the run SIGTERM (it reverts and exits), waits up to
-    /// `abortGrace`, then SIGKILLs it. `onSpawn` receives the child's pid as soon as it exists.
+    /// `abortGrace`, then SIGKILLs its process group. `onSpawn` receives the child's pid as soon as it exists.
+    /// What the run left applied is for the caller to find out from its journal (`RunSettlement`).
     func run(_ request: RunRequest, onSpawn: @escaping @Sendable (Int32) async -> Void) async -> RunResult
-    /// `gameday recover --runs-dir DIR`; returns whether everything was reverted, with its output.
-    func recover(runsDir: String) async -> (ok: Bool, output: String)
+    /// `gameday recover RUN_DIR`: reverts what the run's journal shows applied.
+    func recover(runDir: String) async -> RecoverOutcome
 }
 
 /// Spawns the gameday executable for plans, runs and recoveries.
@@ -122,9 +140,15 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
         // Its own process group: a Ctrl-C at the daemon's terminal reaches the daemon only, which then aborts the
         // run in order (one SIGTERM, one revert) instead of both racing to react.
         options.processGroupID = 0
-        // SIGTERM makes `gameday run` revert everything and exit; only if it does not within the grace is it killed.
-        options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: request.abortGrace)]
-        let arguments = ["run", request.plan, "--runs-dir", request.runsDir, "--seed", String(request.seed), "--no-input"]
+        // SIGTERM (to the run only) makes `gameday run` revert everything and exit; only if it does not within the
+        // grace is its whole process group killed, so a revert command hanging under it dies with it and cannot
+        // race the `gameday recover` that settles the run afterwards. (Leases run in their own sessions: they stay.)
+        options.teardownSequence = [
+            .send(signal: .terminate, allowedDurationToNextStep: request.abortGrace),
+            .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(5)),
+        ]
+        let arguments = ["run", request.plan, "--runs-dir", request.runsDir, "--seed", String(request.seed), "--no-input",
+                         "--revert-deadline", request.revertDeadlineArgument]
         logger.info("spawning run", metadata: ["decision": "\(request.decisionID)", "argv": "\(([executable] + arguments).joined(separator: " "))"])
         let status: TerminationStatus
         do {
@@ -137,8 +161,9 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
             status = result.terminationStatus
         } catch {
             if Task.isCancelled {
-                // Torn down on cancellation (SIGTERM, then SIGKILL after the grace): what happened is in the journal.
-                return RunResult(signal: SIGTERM, runDir: Self.runDirectory(log: log, runsDir: request.runsDir))
+                // Torn down on cancellation (SIGTERM, then SIGKILL after the grace): no exit status to report; what
+                // the run left applied is in its journal, which the caller reads.
+                return RunResult(runDir: Self.runDirectory(log: log, runsDir: request.runsDir))
             }
             return RunResult(spawnError: "cannot spawn \(executable): \(error)")
         }
@@ -150,15 +175,18 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
         return result
     }
 
-    public func recover(runsDir: String) async -> (ok: Bool, output: String) {
+    public func recover(runDir: String) async -> RecoverOutcome {
+        logger.notice("running gameday recover", metadata: ["runDir": "\(runDir)"])
         do {
-            let result = try await Subprocess.run(.path(FilePath(executable)), arguments: ["recover", "--runs-dir", runsDir],
-                                                  output: .string(limit: 4 << 20), error: .string(limit: 4 << 20))
+            let result = try await Subprocess.run(.path(FilePath(executable)), arguments: ["recover", runDir],
+                                                  input: .none, output: .string(limit: 4 << 20), error: .string(limit: 4 << 20))
             let output = result.standardOutput + result.standardError
-            if case .exited(0) = result.terminationStatus { return (true, output) }
-            return (false, "exit \(result.terminationStatus): \(output)")
+            switch result.terminationStatus {
+            case .exited(let code): return RecoverOutcome(exitCode: code, output: output)
+            case .signaled(let signal): return RecoverOutcome(exitCode: nil, output: "killed by signal \(signal): \(output)")
+            }
         } catch {
-            return (false, "cannot run `\(executable) recover --runs-dir \(runsDir)`: \(error)")
+            return RecoverOutcome(exitCode: nil, output: "cannot run `\(executable) recover \(runDir)`: \(error)")
         }
     }
 

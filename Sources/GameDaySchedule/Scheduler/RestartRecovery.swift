@@ -28,18 +28,15 @@ public struct RestartRecovery: Sendable {
                                metadata: ["decision": "\(record.id)", "pid": "\(pid)"])
                 await Self.terminate(pid: pid, grace: abortGrace)
             }
-            let runsDir = record.runsDir ?? ""
-            let (journal, runDir) = runsDir.isEmpty ? (JournalState.noRun, nil) : JournalInspector.state(ofRunsDir: runsDir)
+            let runDir = record.runsDir.flatMap { JournalInspector.runDirectories(in: $0).last }
+            let journal = runDir.map { JournalInspector.state(ofJournal: URL(fileURLWithPath: $0).appendingPathComponent("journal.jsonl").path) } ?? .noRun
             var resolution = SchedulerStateMachine.resolveAfterRestart(journal: journal)
-            if resolution.recover, !runsDir.isEmpty, FileManager.default.fileExists(atPath: runsDir) {
-                let (ok, output) = await launcher.recover(runsDir: runsDir)
-                if ok {
-                    resolution.detail += "; recover: done"
-                } else {
-                    resolution.status = .revertFailed
-                    resolution.detail += "; recover FAILED: \(output.prefix(500)) — run `gameday recover --runs-dir \(runsDir)` by hand"
-                    logger.error("recover failed for an interrupted run", metadata: ["decision": "\(record.id)", "runsDir": "\(runsDir)"])
-                }
+            if resolution.recover, runDir != nil {
+                // The same settlement as after a run the daemon saw end: recover when the journal shows faults
+                // open or no run.end, then record what is true.
+                let truth = await RunSettlement.settle(runDir: runDir, launcher: launcher, logger: logger)
+                resolution.detail += "; " + truth.summary
+                if truth.verdict == .stillActive { resolution.status = .revertFailed }
             }
             try store.markFinished(id: record.id, status: resolution.status, reason: "restart", detail: resolution.detail,
                                    exitCode: nil, runDir: runDir, now: now())
@@ -59,7 +56,8 @@ public struct RestartRecovery: Sendable {
         return argv.contains("run") && argv.contains(runsDir)
     }
 
-    /// SIGTERM, wait up to `grace` (polling, bounded), then SIGKILL.
+    /// SIGTERM, wait up to `grace` (polling, bounded), then SIGKILL to the run's process group (the daemon started
+    /// it as the leader of its own group, so a revert command hanging under it dies too), and to the pid.
     static func terminate(pid: Int32, grace: Duration) async {
         _ = kill(pid, SIGTERM)
         let clock = ContinuousClock()
@@ -68,6 +66,9 @@ public struct RestartRecovery: Sendable {
             if kill(pid, 0) != 0 { return }
             try? await Task.sleep(for: .milliseconds(200))
         }
+        if getpgid(pid) == pid { _ = kill(-pid, SIGKILL) }
         _ = kill(pid, SIGKILL)
+        // Bounded: a SIGKILLed process is gone within moments; its journal is read next.
+        for _ in 0..<50 where kill(pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(100)) }
     }
 }

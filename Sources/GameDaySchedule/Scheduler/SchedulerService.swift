@@ -217,6 +217,9 @@ public actor SchedulerService: Service {
         case deadline
         case shutdown
         case idle
+        /// The journal follower of the faults-active gauge, handed back when the run is over so that only the
+        /// journal's tail (what was appended since its last look) is read to settle the run.
+        case journal(JournalFollower?)
     }
 
     /// Starts the run (after recording `starting` durably) and sees it to its end, aborting it at the window's
@@ -250,6 +253,7 @@ public actor SchedulerService: Service {
         let metrics = self.metrics
         var abortReason: AbortReason?
         var result = RunResult(spawnError: "the run did not report back")
+        var follower: JournalFollower?
         await withTaskGroup(of: RaceResult.self) { group in
             group.addTask {
                 .finished(await launcher.run(request) { pid in
@@ -268,20 +272,29 @@ public actor SchedulerService: Service {
                 return .shutdown
             }
             group.addTask {
-                // Keeps the faults-active gauge current from the run's journal.
+                // Keeps the faults-active gauge current from the run's journal, reading only what was appended
+                // since the last look (bounded per look).
+                var follower: JournalFollower?
                 while !Task.isCancelled {
-                    if let runDir = JournalInspector.runDirectories(in: runsDir).last {
-                        metrics.setFaultsActive(JournalInspector.activeFaults(journal: runDir + "/journal.jsonl"))
+                    if follower == nil, let runDir = JournalInspector.runDirectories(in: runsDir).last {
+                        follower = JournalFollower(runDir: runDir)
+                    }
+                    if var current = follower {
+                        current.advance()
+                        metrics.setFaultsActive(current.openFaults.faults.count)
+                        follower = current
                     }
                     try? await Task.sleep(for: .seconds(2))
                 }
-                return .idle
+                return .journal(follower)
             }
             while let next = await group.next() {
                 switch next {
                 case .finished(let finished):
                     result = finished
                     group.cancelAll()
+                case .journal(let followed):
+                    follower = followed
                 case .deadline where abortReason == nil:
                     if case .abort(_, let reason) = machine.tick(now: clock.now(), decisions: [], gates: gates()) {
                         abortReason = reason
@@ -301,10 +314,13 @@ public actor SchedulerService: Service {
                 }
             }
         }
+        // The run is over (exited, or killed after the grace): its journal says what it left applied, and
+        // `gameday recover` reverts that before anything is recorded.
+        let truth = await RunSettlement.settle(runDir: result.runDir, following: follower, launcher: launcher, logger: logger)
         metrics.setRunInProgress(false)
-        metrics.setFaultsActive(0)
+        metrics.setFaultsActive(truth.verdict == .stillActive ? truth.faults.count : 0)
         let endedAt = clock.now()
-        let (status, detail) = SchedulerStateMachine.outcome(of: result, abortedFor: abortReason)
+        let (status, detail) = SchedulerStateMachine.outcome(of: result, abortedFor: abortReason, truth: truth)
         do {
             try store.markFinished(id: record.id, status: status, reason: abortReason?.rawValue, detail: detail,
                                    exitCode: result.exitCode, runDir: result.runDir, now: endedAt)

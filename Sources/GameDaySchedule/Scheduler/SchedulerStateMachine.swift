@@ -151,9 +151,9 @@ public struct SchedulerStateMachine: Sendable {
     public static func resolveAfterRestart(journal: JournalState) -> RestartResolution {
         switch journal {
         case .noRun:
-            // The daemon died between recording `starting` and the run writing its journal: nothing was applied
-            // that a journal records, but `recover` is cheap and settles any doubt.
-            return RestartResolution(status: .interrupted, detail: "the daemon stopped before the run wrote its journal", recover: true)
+            // The daemon died between recording `starting` and the run writing its journal: a fault is journaled
+            // before it is applied, so nothing was applied.
+            return RestartResolution(status: .interrupted, detail: "the daemon stopped before the run wrote its journal; nothing was applied", recover: false)
         case .unfinished:
             return RestartResolution(status: .interrupted, detail: "the daemon stopped while the run was going; its faults were handed to `gameday recover`", recover: true)
         case .finished(let status, let stillActive):
@@ -228,7 +228,8 @@ public enum JournalState: Sendable, Equatable {
     case noRun
     /// A journal without `run.end`.
     case unfinished
-    /// `run.end` with its status and the faults whose revert gave up.
+    /// `run.end` with its status and the faults the journal shows still applied (reverts that gave up, not
+    /// reverted since).
     case finished(status: String, stillActive: [String])
 }
 
@@ -236,31 +237,41 @@ public enum JournalState: Sendable, Equatable {
 public struct RestartResolution: Sendable, Equatable {
     public var status: DecisionStatus
     public var detail: String
-    /// Whether `gameday recover --runs-dir` must run for the decision's runs folder.
+    /// Whether the run must be settled with `gameday recover RUN_DIR` (`RunSettlement`).
     public var recover: Bool
 }
 
 extension SchedulerStateMachine {
     /// How a finished `gameday run` is recorded, from its exit (DESIGN.md: 0 held, 1 violated, 2 invalid plan,
-    /// 3 aborted by a guardrail, 4 a revert failed) and whether the scheduler aborted it.
-    public static func outcome(of result: RunResult, abortedFor reason: AbortReason?) -> (status: DecisionStatus, detail: String) {
-        if let error = result.spawnError { return (.failed, error) }
+    /// 3 aborted by a guardrail, 4 a revert failed), whether the scheduler aborted it, and what its journal (and
+    /// `gameday recover`) showed afterwards. Faults still active always make it `revert-failed`.
+    public static func outcome(of result: RunResult, abortedFor reason: AbortReason?, truth: RevertTruth) -> (status: DecisionStatus, detail: String) {
+        if truth.verdict == .stillActive { return (.revertFailed, truth.summary) }
+        let settled = truth.verdict == .noJournal && result.spawnError != nil ? nil : truth.summary
+        func with(_ text: String) -> String { settled.map { "\(text); \($0)" } ?? text }
+        if let error = result.spawnError { return (.failed, with(error)) }
         if result.exitCode == 4 {
-            return (.revertFailed, "a revert failed: faults may still be active; see the postmortem and run `gameday recover`")
+            let left = truth.verdict == .revertedByRecover ? "" : "; see the postmortem"
+            return (.revertFailed, with("a revert failed during the run") + left)
         }
         if let reason {
             let why = reason == .windowEnd ? "the window was closing" : "the scheduler was shutting down"
-            let how = result.exitCode.map { "exit \($0)" } ?? result.signal.map { "signal \($0)" } ?? "unknown exit"
-            return (.aborted, "aborted by the scheduler because \(why); the run reverted (\(how))")
+            let how = result.exitCode.map { "exit \($0)" }
+                ?? result.signal.map { $0 == SIGKILL ? "killed after the grace (signal 9)" : "signal \($0)" }
+                ?? "stopped without an exit status"
+            return (.aborted, with("aborted by the scheduler because \(why) (\(how))"))
         }
+        let (status, detail): (DecisionStatus, String)
         switch (result.exitCode, result.signal) {
-        case (0?, _): return (.held, "the hypothesis held")
-        case (1?, _): return (.violated, "the hypothesis was violated")
-        case (2?, _): return (.invalid, "the plan is invalid; run `gameday validate` on it")
-        case (3?, _): return (.aborted, "a guardrail aborted the run")
-        case (let code?, _): return (.failed, "gameday run exited \(code)")
-        case (nil, let signal?): return (.failed, "gameday run was killed by signal \(signal)")
-        default: return (.failed, "gameday run ended without an exit status")
+        case (0?, _): (status, detail) = (.held, "the hypothesis held")
+        case (1?, _): (status, detail) = (.violated, "the hypothesis was violated")
+        case (2?, _): (status, detail) = (.invalid, "the plan is invalid; run `gameday validate` on it")
+        case (3?, _): (status, detail) = (.aborted, "a guardrail aborted the run")
+        case (let code?, _): (status, detail) = (.failed, "gameday run exited \(code)")
+        case (nil, let signal?): (status, detail) = (.failed, "gameday run was killed by signal \(signal)")
+        default: (status, detail) = (.failed, "gameday run ended without an exit status")
         }
+        // A clean run needs no more words; anything recover had to do is part of the record.
+        return (status, truth.verdict == .revertedByRun && truth.runEnded || truth.verdict == .noJournal ? detail : with(detail))
     }
 }

@@ -1,0 +1,118 @@
+import Foundation
+import GameDayCore
+import Logging
+import ServiceLifecycle
+import Testing
+@testable import GameDaySchedule
+
+/// The scheduler's abort path with real processes: the real `gameday` executable runs the plan and recovers it;
+/// the scheduler service runs in the test (so its abort grace can be a few seconds) on the system clock.
+@Suite(.serialized) struct AbortRecoveryTests {
+    /// A window in some zone that covers the last five minutes and the next `seconds`, without crossing midnight.
+    static func windowAroundNow(seconds: Int) -> (TimeZone, BusinessHours) {
+        let now = Date()
+        for name in ["UTC", "Asia/Tokyo", "America/New_York"] {
+            let zone = TimeZone(identifier: name)!
+            let local = Int(now.timeIntervalSince1970) + zone.secondsFromGMT(for: now)
+            let sod = ((local % 86_400) + 86_400) % 86_400
+            if sod > 400 && sod + seconds + 60 < 86_400 {
+                func time(_ s: Int) -> TimeOfDay { TimeOfDay(hour: s / 3600, minute: s / 60 % 60, second: s % 60)! }
+                return (zone, BusinessHours(start: time(sod - 300), end: time(sod + seconds)))
+            }
+        }
+        preconditionFailure("no zone without midnight in the next \(seconds) s")
+    }
+
+    /// A process's command line (read with POSIX calls: /proc files report a size of 0).
+    static func commandLine(of pid: Int32) -> String {
+        let fd = open("/proc/\(pid)/cmdline", O_RDONLY)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    /// A run aborted by the scheduler whose revert hangs past the grace is SIGKILLed; the scheduler then reads the
+    /// run's journal, sees the fault still applied, runs `gameday recover` on the run directory, and records that
+    /// recover (not the run) reverted it. On the original code it recorded "the run reverted" and left it applied.
+    @Test(.timeLimit(.minutes(4))) func killedRunIsRecoveredAndTheTruthRecorded() async throws {
+        let gameday = try SchedulerServiceTests.gamedayExecutable()
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let marker = folder.appendingPathComponent("marker").path
+        let hang = folder.appendingPathComponent("hang").path
+        let sleeper = folder.appendingPathComponent("sleeper.pid").path
+        defer {
+            // The hung revert (a `sleep` this test made) never outlives the test.
+            if let text = try? String(contentsOfFile: sleeper, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               Self.commandLine(of: pid).hasPrefix("sleep") {
+                kill(pid, SIGKILL)
+            }
+        }
+        _ = FileManager.default.createFile(atPath: hang, contents: nil)
+        // The first revert consumes the hang file and hangs (well past the grace); any later revert removes the marker.
+        let revert = "if [ -e '\(hang)' ]; then rm -f '\(hang)'; echo $$ > '\(sleeper)'; exec sleep 120; fi; rm -f '\(marker)'"
+        let plan = folder.appendingPathComponent("hang.yaml")
+        try """
+        version: 1
+        name: hang-revert
+        description: A command fault whose first revert hangs.
+        environment: staging
+        timeline: { baseline: 0s, recovery: 0s }
+        steps:
+          - name: marker
+            at: 0s
+            duration: 60s
+            fault: command
+            with:
+              inject: [touch, \(marker)]
+              revert: [sh, -c, "\(revert)"]
+              timeout: 90s
+        """.write(to: plan, atomically: true, encoding: .utf8)
+
+        let (zone, hours) = Self.windowAroundNow(seconds: 60 + 10 + 20)
+        let configuration = ScheduleConfiguration(
+            timeZone: zone, workdays: Set(Weekday.allCases), hours: hours,
+            scenarios: [ScenarioConfiguration(name: "hang", plan: plan.path, meanDaysBetweenRuns: 1)],
+            state: folder.appendingPathComponent("state.sqlite").path, runsDir: folder.appendingPathComponent("runs").path,
+            seed: 3, revertTime: .seconds(10))
+        let store = try ScheduleStore(path: configuration.state)
+        var logger = Logger(label: "abort-test")
+        logger.logLevel = .info
+        let process = GameDayProcess(executable: gameday, logger: logger)
+        let service = SchedulerService(
+            configuration: configuration, store: store, seed: 3,
+            dependencies: .init(inspector: process, launcher: process, outageCheck: FixedOutageCheck(answer: []),
+                                notifier: nil, clock: SystemSchedulerClock()),
+            metrics: ScheduleMetrics(), logger: logger, abortGrace: .seconds(4), pollInterval: .milliseconds(500))
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Bounded: the run starts within the window's first seconds (its start time is at most 20 s ahead).
+            let deadline = Date().addingTimeInterval(90)
+            while !FileManager.default.fileExists(atPath: marker) && Date() < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let applied = FileManager.default.fileExists(atPath: marker)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            try #require(applied, "the fault was never applied: \(String(describing: try? store.history(limit: 1).first))")
+        }
+
+        let record = try #require(try store.history(limit: 1).first)
+        #expect(FileManager.default.fileExists(atPath: sleeper), "the revert never hung, so the test proved nothing")
+        // The hung revert died with the run's process group.
+        if let text = try? String(contentsOfFile: sleeper, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            #expect(!Self.commandLine(of: pid).hasPrefix("sleep"), "the hung revert outlived the killed run")
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker), "the fault is still applied after the scheduler settled the run")
+        #expect(record.status == .aborted, "status \(record.status), detail \(record.detail ?? "-")")
+        #expect(record.reason == "shutdown")
+        #expect(record.detail?.contains("gameday recover reverted 0.") == true, "detail: \(record.detail ?? "-")")
+        #expect(record.detail?.contains("killed after the grace") == true, "detail: \(record.detail ?? "-")")
+        let runDir = try #require(record.runDir)
+        let journal = try String(contentsOfFile: runDir + "/journal.jsonl", encoding: .utf8)
+        #expect(journal.contains(#""reason":"recover""#), "recover did not journal its revert")
+    }
+}
