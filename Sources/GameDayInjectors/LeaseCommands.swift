@@ -94,7 +94,8 @@ public enum LeaseCommands {
     /// The argument vector that reverts and then cancels `lease`; nil when there is nothing to revert.
     ///
     /// The lease is cancelled only when the revert succeeded; otherwise the script says so and exits with the
-    /// revert's status, and the lease still fires at its deadline.
+    /// revert's status, and the lease still fires at its deadline. An unusable lease directory does not stop the
+    /// revert (it runs unlocked and leaves the lease to fire harmlessly).
     public static func revert(_ commands: RemoteFaultCommands, lease: Lease?, timeout: TimeSpan = .seconds(30)) -> [String]? {
         guard let revert = commands.revert else { return nil }
         let bound = HostBound(commandTimeout: timeout)
@@ -109,14 +110,19 @@ public enum LeaseCommands {
             "( \(revert)\n)",
             "rc=$?",
             "if [ \"$rc\" -ne 0 ]; then echo \"gameday: the revert failed (exit $rc); its lease stays armed and reverts the fault at its deadline\" >&2; exit \"$rc\"; fi",
+            // Without a usable lease directory the revert still runs (above); the lease then fires later and reverts
+            // again, which changes nothing.
+            "if [ -z \"$d\" ]; then echo 'gameday: reverted, but the lease was left to fire (harmlessly) because the lease directory is unusable' >&2; exit 0; fi",
             cancel(lease),
             // Done with this fault: only idempotent reverts could still wait on the lock, so the file can go.
             "rm -f \(lockFile(lease))",
         ].joined(separator: "\n")
         let outer = [
-            HostScript.stateDirectory,
+            // A revert is never refused: with an unusable lease directory (the reason goes to stderr) it runs
+            // without the lock and leaves the lease alone.
+            "d=$(\(HostScript.stateDirectory)\necho \"$d\") || d=",
             "set -- sh -c \(ShellQuote.quote(inner)) gameday-revert \"$d\"",
-            "if \(haveTools); then set -- \(bound.prefix) flock -o -w \(bound.seconds) -E \(RemoteExitCode.busy) \(lockFile(lease)) \"$@\"; fi",
+            "if [ -n \"$d\" ] && \(haveTools); then set -- \(bound.prefix) flock -o -w \(bound.seconds) -E \(RemoteExitCode.busy) \(lockFile(lease)) \"$@\"; fi",
             "exec \"$@\"",
         ].joined(separator: "\n")
         return ["sh", "-c", outer]

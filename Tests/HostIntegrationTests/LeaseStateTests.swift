@@ -73,6 +73,23 @@ struct LeaseStateTests {
         #expect(!result.stdout.contains(".lease"), "a lease pid file was written through the symlink")
     }
 
+    /// A revert is never refused: with an unsafe lease directory it still removes the fault (and says why it left
+    /// the lease alone), while the inject in the same place is refused before applying anything.
+    @Test func revertRunsDespiteUnsafeDirectory() async throws {
+        let lease = Lease(name: "gameday-unsafe-revert-\(getpid())", seconds: 600, mode: .watchdog)
+        let revert = try #require(LeaseCommands.revert(Self.commands(marker: "/tmp/work/marker"), lease: lease))
+        let script = """
+            mkdir -m 777 /tmp/gameday-\(Self.nobody) && chmod 777 /tmp/gameday-\(Self.nobody)
+            mkdir /tmp/work && touch /tmp/work/marker && chown -R \(Self.nobody):\(Self.nobody) /tmp/work
+            setpriv --reuid=\(Self.nobody) --regid=\(Self.nobody) --clear-groups env -u XDG_RUNTIME_DIR HOME=/tmp sh -c "$1"
+            echo "rc=$?"
+            [ -e /tmp/work/marker ] || echo "reverted"
+            """
+        let result = try await Self.isolated(script, [revert[2]])
+        #expect(result.stdout.contains("rc=0") && result.stdout.contains("reverted"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("refusing the lease directory") && result.stderr.contains("left to fire"), "\(result.stderr)")
+    }
+
     /// A non-root user gets a private lease directory: $XDG_RUNTIME_DIR/gameday when that is the user's own, else
     /// /tmp/gameday-<uid> created with mode 0700; the revert finds the lease there and cancels it.
     @Test func privateDirectoryForNonRoot() async throws {
