@@ -48,6 +48,48 @@ struct LeaseStateTests {
         #expect(result.stdout.contains("rc=0 alive: same other"), "planted \(planted): \(result.stdout) \(result.stderr)")
     }
 
+    /// The stress revert signals the recorded stress-ng group only if that pid still is this fault's stress-ng:
+    /// a planted `1`, `0`, garbage or an unrelated process's pid in its pid file kills nothing.
+    @Test(arguments: ["1", "0", "12ab", "unrelated"])
+    func plantedStressPidIsNotKilled(planted: String) async throws {
+        let name = "gameday-stress-planted-\(getpid())"
+        let commands = try StressCommands.commands(for: StressFault(cpuWorkers: 1), name: name, seconds: 60)
+        let revert = try #require(commands.revert)
+        let script = """
+            sleep 30 & same=$!
+            setsid sleep 30 & other=$!
+            n=0; while [ "$(ps -o pgid= -p "$other" | tr -d ' ')" != "$other" ] && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n+1)); done
+            mkdir -m 700 /run/gameday
+            case "$1" in unrelated) echo "$other" ;; *) echo "$1" ;; esac > /run/gameday/"$3".stress
+            sh -c "$2"; rc=$?
+            sleep 0.3
+            alive=''
+            kill -0 "$same" 2>/dev/null && alive="$alive same"
+            kill -0 "$other" 2>/dev/null && alive="$alive other"
+            echo "rc=$rc alive:$alive"
+            """
+        let result = try await Self.isolated(script, [planted, revert, name])
+        #expect(result.stdout.contains("rc=0 alive: same other"), "planted \(planted): \(result.stdout) \(result.stderr)")
+    }
+
+    /// The stress revert still ends the real stress-ng it started (its environment carries the fault's marker).
+    @Test func stressRevertEndsItsStressNg() async throws {
+        let name = "gameday-stress-real-\(getpid())"
+        let commands = try StressCommands.commands(for: StressFault(cpuWorkers: 1, cpuLoadPercent: 5), name: name, seconds: 60)
+        let script = """
+            sh -c "$1"; echo "inject rc=$?"
+            n=0; until [ "$(pgrep -c -x stress-ng)" -ge 2 ] || [ "$n" -ge 100 ]; do sleep 0.05; n=$((n+1)); done
+            echo "running $(pgrep -c -x stress-ng)"
+            sh -c "$2"; echo "revert rc=$?"
+            n=0; while [ "$(pgrep -c -x stress-ng)" != 0 ] && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n+1)); done
+            echo "left $(pgrep -c -x stress-ng)"
+            """
+        let result = try await Self.isolated(script, [commands.inject, try #require(commands.revert)])
+        #expect(result.stdout.contains("inject rc=0") && result.stdout.contains("revert rc=0"), "\(result.stdout) \(result.stderr)")
+        #expect(!result.stdout.contains("running 0"), "\(result.stdout)")
+        #expect(result.stdout.contains("left 0"), "stress-ng survived its revert: \(result.stdout)")
+    }
+
     /// A non-root user's lease directory /tmp/gameday-<uid> that someone else owns, that others may write to, or
     /// that is a symlink is refused with a clear error (exit 70), and nothing is applied.
     @Test(arguments: ["foreign", "open", "symlink"])
