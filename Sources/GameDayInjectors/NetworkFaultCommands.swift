@@ -57,7 +57,7 @@ public struct NetworkRule: Sendable, Equatable {
 
     /// The rule as `iptables`/`ip6tables` argument vectors (one per protocol), appended to `chain`.
     public func iptablesArguments(chain: String) -> [[String]] {
-        var head = ["-w", "-A", chain]
+        var head = ["-w", String(NetworkFaultCommands.iptablesWaitSeconds), "-A", chain]
         if loopback { head += [hook == .input ? "-i" : "-o", "lo"] }
         if !peers.isEmpty { head += [hook == .input ? "-s" : "-d", peers.joined(separator: ",")] }
         var tail: [String] = []
@@ -105,6 +105,9 @@ public struct NetworkFaultError: Error, CustomStringConvertible, Sendable, Equat
 public enum NetworkFaultCommands {
     /// The handle gameday's root qdisc carries, so a revert removes only its own qdisc.
     public static let qdiscHandle = "6d67:"
+
+    /// How long each iptables call waits for the xtables lock (`-w N`) before failing, instead of forever.
+    public static let iptablesWaitSeconds = 5
 
     /// Packet-filter rules for a fault, validated.
     ///
@@ -201,6 +204,7 @@ public enum NetworkFaultCommands {
         let nftRevert = "nft delete table inet \(table) 2>/dev/null || { if nft list table inet \(table) >/dev/null 2>&1; then echo 'gameday: cannot delete nftables table \(table)' >&2; exit 1; fi; }"
 
         let chains = iptablesChains(table: table)
+        let wait = String(iptablesWaitSeconds)
         var iptInject: [String] = []
         for (tool, ipv6) in [("iptables", false), ("ip6tables", true)] {
             let family = rules.filter { $0.peers.isEmpty || $0.ipv6 == ipv6 }
@@ -208,11 +212,11 @@ public enum NetworkFaultCommands {
             var lines: [String] = []
             for hook in [NetworkRule.Hook.input, .output] where family.contains(where: { $0.hook == hook }) {
                 let chain = hook == .input ? chains.input : chains.output
-                lines.append(ShellQuote.join([tool, "-w", "-N", chain]))
+                lines.append(ShellQuote.join([tool, "-w", wait, "-N", chain]))
                 for rule in family where rule.hook == hook {
                     for argv in rule.iptablesArguments(chain: chain) { lines.append(ShellQuote.join([tool] + argv)) }
                 }
-                lines.append(ShellQuote.join([tool, "-w", "-I", hook == .input ? "INPUT" : "OUTPUT", "1", "-j", chain]))
+                lines.append(ShellQuote.join([tool, "-w", wait, "-I", hook == .input ? "INPUT" : "OUTPUT", "1", "-j", chain]))
             }
             let body = lines.joined(separator: " && ")
             // IPv6 rules that only exist because they match any peer are skipped where ip6tables is missing.
@@ -223,8 +227,8 @@ public enum NetworkFaultCommands {
         let iptRevert = """
             for t in iptables ip6tables; do command -v "$t" >/dev/null 2>&1 || continue; \
             for pair in INPUT:\(chains.input) OUTPUT:\(chains.output); do h=${pair%%:*}; c=${pair#*:}; n=0; \
-            while [ "$n" -lt 16 ] && "$t" -w -D "$h" -j "$c" 2>/dev/null; do n=$((n+1)); done; \
-            if "$t" -w -n -L "$c" >/dev/null 2>&1; then "$t" -w -F "$c" && "$t" -w -X "$c" || exit 1; fi; done; done
+            while [ "$n" -lt 16 ] && "$t" -w \(wait) -D "$h" -j "$c" 2>/dev/null; do n=$((n+1)); done; \
+            if "$t" -w \(wait) -n -L "$c" >/dev/null 2>&1; then "$t" -w \(wait) -F "$c" && "$t" -w \(wait) -X "$c" || exit 1; fi; done; done
             """
         let missing = "echo 'gameday: neither nft nor iptables is installed on this host' >&2; exit \(RemoteExitCode.toolMissing)"
 

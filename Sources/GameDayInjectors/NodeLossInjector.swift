@@ -21,9 +21,10 @@ public struct LocalNodeLossInjector: FaultInjector {
         }
         let signal = fault.signal
         if let unit = process.systemdUnit {
-            let inject = ["systemctl", "kill", "--signal=SIG\(signal.rawValue)", unit]
+            // `--`: a unit name can never be read as an option.
+            let inject = ["systemctl", "kill", "--signal=SIG\(signal.rawValue)", "--", unit]
             let recipe: RevertRecipe = signal == .STOP
-                ? .command(CommandRevert(executor: .local, argv: ["systemctl", "kill", "--signal=SIGCONT", unit]))
+                ? .command(CommandRevert(executor: .local, argv: ["systemctl", "kill", "--signal=SIGCONT", "--", unit]))
                 : .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
             return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to systemd unit \(unit)", recipe: recipe) { [executor] in
                 let result = try await executor.run(inject, timeout: .seconds(15))

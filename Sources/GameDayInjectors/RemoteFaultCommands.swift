@@ -32,6 +32,11 @@ public enum RemoteExitCode {
     public static let leaseFailed: Int32 = 70
     /// No network interface could be found for a tc fault.
     public static let noInterface: Int32 = 66
+    /// Another gameday script for the same fault held its lock on the host past the bound (`flock -E`).
+    public static let busy: Int32 = 75
+    /// The host stopped the script at its bound (`timeout` exits 124; 137 when it had to SIGKILL).
+    public static let timedOut: Int32 = 124
+    public static let timedOutKilled: Int32 = 137
 }
 
 /// Names of host-side objects, derived from the run and the step so that they can be found and removed by name.
@@ -41,11 +46,25 @@ public enum RemoteFaultNames {
         "gameday_\(sanitize(runID, limit: 48, separator: "_"))_\(stepIndex)_\(sanitize(stepName, limit: 48, separator: "_"))"
     }
 
-    /// `gameday-<run>-<index>-<step>-<target>`: the lease's systemd unit or watchdog pid-file name, unique per host
-    /// even when several hosts share one file system (as namespaced test hosts do).
+    /// `gameday-<run>-<index>-<step>-<target>-<hash>`: the lease's systemd unit, watchdog pid-file and lock name,
+    /// unique per host even when several hosts share one file system (as namespaced test hosts do).
+    ///
+    /// The readable parts are sanitized and truncated, so two runs or targets could map to the same text; the
+    /// suffix, 8 hex digits of a hash of the unsanitized run id, step and target, keeps them apart.
     public static func lease(runID: String, stepIndex: Int, stepName: String, target: String) -> String {
         "gameday-\(sanitize(runID, limit: 48, separator: "-"))-\(stepIndex)-\(sanitize(stepName, limit: 48, separator: "-"))"
-            + "-\(sanitize(target, limit: 48, separator: "-"))"
+            + "-\(sanitize(target, limit: 48, separator: "-"))-\(hash8([runID, "\(stepIndex)", stepName, target]))"
+    }
+
+    /// The first 8 hex digits of the 64-bit FNV-1a hash of the parts, each followed by a NUL.
+    static func hash8(_ parts: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in parts {
+            for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            hash = (hash ^ 0) &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(8))
     }
 
     /// Lowercase letters, digits and `separator` only, runs of others collapsed, at most `limit` characters.
@@ -66,8 +85,32 @@ public enum RemoteFaultNames {
 
 /// Small building blocks for host-side scripts.
 enum HostScript {
-    /// Sets `d` to a writable state directory: /run/gameday for root, else a per-user directory under /tmp.
-    static let stateDirectory = #"d=/run/gameday; { mkdir -p "$d" 2>/dev/null && [ -w "$d" ]; } || { d="/tmp/gameday-$(id -u)"; mkdir -p "$d" || exit 70; }"#
+    /// Sets `d` to the private state directory (lease pid files, locks): /run/gameday for root; for other users
+    /// $XDG_RUNTIME_DIR/gameday when that runtime directory is theirs, else /tmp/gameday-<uid>. The directory is
+    /// created with mode 0700 and used only when it is a real directory (not a symlink) owned by the user that no
+    /// one else can write to; one that is merely readable by others is narrowed to 0700, anything else is refused
+    /// (exit 70) with what to do.
+    static let stateDirectory = """
+        u=$(id -u)
+        if [ "$u" = 0 ]; then d=/run/gameday
+        elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ ! -L "$XDG_RUNTIME_DIR" ] && [ "$(ls -ldn "$XDG_RUNTIME_DIR" | awk '{print $3}')" = "$u" ]; then d=$XDG_RUNTIME_DIR/gameday
+        else d=/tmp/gameday-$u; fi
+        mkdir -m 700 "$d" 2>/dev/null
+        m=$(ls -ldn "$d" 2>/dev/null | awk '{print $1, $3}')
+        case "$m" in
+        "drwx------ $u"|"drwx------. $u") ;;
+        d????[!w]??[!w]?" $u"|d????[!w]??[!w]?". $u") chmod 700 "$d" || exit \(RemoteExitCode.leaseFailed) ;;
+        *) echo "gameday: refusing the lease directory $d (${m:-missing}): it must be a directory, not a symlink, owned by uid $u and writable by no one else; remove it (or chmod 700 it if it is yours) and retry" >&2; exit \(RemoteExitCode.leaseFailed) ;;
+        esac
+        """
+
+    /// A condition that holds when `pid`'s command line carries the lease watchdog's marker (and, when given,
+    /// the exact pid-file path it was started with).
+    static func isLeaseWatchdog(pid: String, pidFile: String?) -> String {
+        let marker = "tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF gameday-lease"
+        guard let pidFile else { return marker }
+        return marker + " && tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF -- \"\(pidFile)\""
+    }
 
     /// `printf '%b'` input that yields `text` byte for byte: plan values that must not appear verbatim on a
     /// command line (a `pkill -f` pattern would otherwise match the script that carries it).

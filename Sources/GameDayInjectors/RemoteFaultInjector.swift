@@ -9,9 +9,9 @@ public struct RemoteFaultPlan: Sendable, Equatable {
     public var executor: ExecutorRef
     public var commands: RemoteFaultCommands
     public var lease: Lease?
-    /// Installs the lease, then injects (run through the executor).
+    /// Installs the lease, then injects (run through the executor), bounded and locked on the host.
     public var applyArgv: [String]
-    /// Cancels the lease, then reverts; nil when there is nothing to revert.
+    /// Reverts, then cancels the lease (only if the revert succeeded); nil when there is nothing to revert.
     public var revertArgv: [String]?
 
     /// The journaled recipe: the revert argv through the same executor, or `.nothing` with the reason.
@@ -33,7 +33,8 @@ public struct RemoteFaultPlan: Sendable, Equatable {
 ///
 /// `prepare` touches nothing: it builds the scripts and the revert recipe, which the runner journals before it
 /// calls `apply` (write-ahead). `apply` runs one command per host: the lease is installed first, then the fault;
-/// if the fault fails, the same command cancels the lease and reverts what was half-applied.
+/// if the fault fails, the same command reverts what was half-applied and then cancels the lease. Every command is
+/// bounded on the host below `commandTimeout` and holds the fault's lock there (see `LeaseCommands`).
 public struct RemoteFaultInjector: FaultInjector {
     public struct Configuration: Sendable, Equatable {
         public var leaseMode: LeaseMode
@@ -96,6 +97,15 @@ public struct RemoteFaultInjector: FaultInjector {
                 if result.exitCode == RemoteExitCode.netemMissing {
                     throw NetworkFaultError.netemMissing(host: target.name, detail: detail)
                 }
+                if result.exitCode == RemoteExitCode.timedOut || result.exitCode == RemoteExitCode.timedOutKilled {
+                    throw RemoteFaultError("\(kind) on \(target.name) did not finish within \(HostBound(commandTimeout: timeout).seconds)s "
+                        + "on the host and was stopped there (a tool on the host hung?); its lease stays armed until the revert. "
+                        + (detail.isEmpty ? "" : "Output: \(detail)"))
+                }
+                if result.exitCode == RemoteExitCode.busy {
+                    throw RemoteFaultError("\(kind) on \(target.name) could not start: another gameday command for the same fault "
+                        + "still held its lock on the host (\(detail.isEmpty ? "no error output" : detail))")
+                }
                 throw RemoteFaultError("\(kind) on \(target.name) failed (exit \(result.exitCode)): \(detail.isEmpty ? "no error output" : detail)")
             }
             let detail = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -145,8 +155,8 @@ public struct RemoteFaultInjector: FaultInjector {
         }
         let leased = commands.revert == nil ? nil : lease
         return RemoteFaultPlan(target: target.name, executor: executor, commands: commands, lease: leased,
-                               applyArgv: LeaseCommands.apply(commands, lease: leased),
-                               revertArgv: LeaseCommands.revert(commands, lease: leased))
+                               applyArgv: LeaseCommands.apply(commands, lease: leased, timeout: configuration.commandTimeout),
+                               revertArgv: LeaseCommands.revert(commands, lease: leased, timeout: configuration.commandTimeout))
     }
 
     /// What `gameday plan` shows for a step: per target, the exact inject and revert command lines (or the error

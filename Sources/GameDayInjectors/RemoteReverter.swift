@@ -6,8 +6,8 @@ import Logging
 /// Reverts `.command` recipes whose executor is `.ssh`: used by the composite reverter of a run and by
 /// `gameday recover` (which builds its own pool).
 ///
-/// The host-side revert scripts are idempotent and also cancel the fault's lease, so running one twice, or after
-/// the lease already fired, is fine. A revert that fails (host unreachable, command error) is retried with
+/// The host-side revert scripts are idempotent and cancel the fault's lease once the revert succeeded (a failed
+/// revert leaves the lease armed), so running one twice, or after the lease already fired, is fine. A revert that fails (host unreachable, command error) is retried with
 /// exponential backoff and full jitter until `deadline`; then it throws with the command to finish by hand.
 public struct RemoteReverter: FaultReverter {
     private let pool: SSHExecutorPool

@@ -48,7 +48,7 @@ import Testing
     @Test func packetLossPercentages() throws {
         let rules = try NetworkFaultCommands.rules(for: NetworkFault(kind: .packetLoss, direction: .inbound, lossPercent: 30))
         #expect(rules.map(\.nftExpression) == ["numgen random mod 10000 < 3000 drop"])
-        #expect(rules[0].iptablesArguments(chain: "C") == [["-w", "-A", "C", "-m", "statistic", "--mode", "random", "--probability", "0.3000", "-j", "DROP"]])
+        #expect(rules[0].iptablesArguments(chain: "C") == [["-w", "5", "-A", "C", "-m", "statistic", "--mode", "random", "--probability", "0.3000", "-j", "DROP"]])
         let fine = try NetworkFaultCommands.rules(for: NetworkFault(kind: .packetLoss, direction: .outbound, lossPercent: 0.5))
         #expect(fine[0].nftExpression == "numgen random mod 10000 < 50 drop")
         #expect(throws: NetworkFaultError.self) { try NetworkFaultCommands.rules(for: NetworkFault(kind: .packetLoss, lossPercent: 0)) }

@@ -259,6 +259,98 @@ struct RemoteFaultInjectorTests {
             #expect(try await fleet.serviceAnswers(from: "h1", to: "h3"))
         }
     }
+    /// A host tool that hangs past the command timeout (nft blocked, as a tool waiting for a lock would be): the
+    /// inject fails, the immediate revert succeeds (what the journal records), and when the tool wakes up no
+    /// fault appears afterwards — the host bounded and killed the inject, and the revert waited for it.
+    @Test func hungInjectLeavesNothingBehind() async throws {
+        try await TestFleet.with(hosts: 2) { fleet in
+            let hang = try await HangingTool.start(fleet, host: "h1", tool: "/usr/sbin/nft", hangWhen: "add table")
+            defer { hang.stop() }
+            let target = Target(name: "h1", address: fleet.host("h1").address, tags: ["zone": "a"], access: .ssh(hang.access))
+            let pool = try fleet.pool()
+            let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: .nftables,
+                                                                                commandTimeout: .seconds(4)))
+            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h2").address])),
+                                  targets: [target], duration: .seconds(60))
+            let table = RemoteFaultNames.table(runID: fleet.runID, stepIndex: 0, stepName: "split")
+            let prepared = try await injector.prepare(step: step, target: target, context: InjectionContext(runID: fleet.runID))
+            do {
+                _ = try await prepared.apply()
+                Issue.record("the inject finished although nft hangs")
+            } catch {
+                // The host stopped the script itself (timeout on the host), not only the controller's ssh client.
+                #expect("\(error)".contains("was stopped there"), "\(error)")
+            }
+            // What the runner does next: revert at once, and journal the outcome.
+            let reverter = RemoteReverter(pool: pool, deadline: .seconds(20), seed: 2)
+            let journaled = try await reverter.revert(prepared.recipe)
+            #expect(journaled?.contains("reverted on") == true)
+            // The tool wakes up. Whatever of the inject still runs on the host finishes now.
+            hang.release()
+            let settled = try await fleet.eventually(within: 20) { try ProcessTable.matching(pattern: "add table inet \(table)").isEmpty }
+            #expect(settled, "the inject still runs on the host")
+            #expect(try await !fleet.tables(on: "h1").contains(table), "the journal says reverted, yet the partition is applied")
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))
+            await pool.close()
+        }
+    }
+}
+
+/// A second sshd on a fleet host whose sessions see `tool` replaced by a wrapper that blocks while a hold file
+/// exists (bounded to 60 s), for invocations whose arguments contain `hangWhen`.
+///
+/// The bind mounts live in the mount namespace `ip netns exec` creates (propagation slave, so the root namespace
+/// never sees them); the sshd started there keeps that namespace for its sessions and dies with the fleet.
+struct HangingTool {
+    let directory: String
+    let access: SSHAccess
+    let pidFile: String
+
+    static func start(_ fleet: TestFleet, host: String, tool: String, hangWhen: String) async throws -> HangingTool {
+        let directory = "\(fleet.directory)/hang-\(host)"
+        let hostDirectory = "\(fleet.directory)/\(host)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let wrapper = """
+            #!/bin/sh
+            case "$*" in *\(ShellQuote.quote(hangWhen))*) n=0; while [ -e \(directory)/hold ] && [ "$n" -lt 600 ]; do sleep 0.1; n=$((n+1)); done;; esac
+            exec \(directory)/real "$@"
+
+            """
+        try wrapper.write(toFile: directory + "/tool", atomically: true, encoding: .utf8)
+        chmod(directory + "/tool", 0o755)
+        for name in ["real", "empty", "hold"] { FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: nil) }
+        let sshd = FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") ? "/usr/sbin/sshd" : "sshd"
+        let setup = """
+            mount --bind "$2" "$1/real" && mount --bind "$1/tool" "$2" || exit 1
+            if [ -f /root/.bashrc ]; then mount --bind "$1/empty" /root/.bashrc || exit 1; fi
+            exec "$3" -f "$4/sshd_config" -o Port=2223 -o PidFile="$1/sshd.pid" -E "$1/sshd.log"
+            """
+        let started = try await fleet.run(in: host, ["sh", "-c", setup, "hang", directory, tool, sshd, hostDirectory])
+        guard started.exitCode == 0 else { throw FleetError("could not start the hanging sshd: \(started.stderr)") }
+        let pidFile = directory + "/sshd.pid"
+        guard try await fleet.eventually(within: 20, { FileManager.default.fileExists(atPath: pidFile) }) else {
+            throw FleetError("the hanging sshd did not start: \((try? String(contentsOfFile: directory + "/sshd.log", encoding: .utf8)) ?? "")")
+        }
+        // The root namespace must not see the wrapper.
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        guard !mounts.contains(directory) else { throw FleetError("the hanging tool leaked into the root mount namespace") }
+        let key = try String(contentsOfFile: hostDirectory + "/ssh_host_ed25519_key.pub", encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        try "[\(fleet.host(host).address)]:2223 \(key)\n".write(toFile: directory + "/known_hosts", atomically: true, encoding: .utf8)
+        let access = SSHAccess(user: "root", port: 2223, identity: fleet.directory + "/id_ed25519", knownHosts: directory + "/known_hosts")
+        return HangingTool(directory: directory, access: access, pidFile: pidFile)
+    }
+
+    /// Lets the tool run (calls that are waiting continue).
+    func release() { unlink(directory + "/hold") }
+
+    /// Ends the sshd this test started (the fleet's removal would, too).
+    func stop() {
+        release()
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 {
+            kill(pid, SIGTERM)
+        }
+    }
 }
 
 /// The pure half of the injector: what it plans to run and journal, without a host.
@@ -277,11 +369,13 @@ struct RemoteFaultInjectorTests {
         let plan = try RemoteFaultInjector.plan(step: Self.step(.network(NetworkFault(kind: .partition, cidrs: ["10.20.1.0/24"]))),
                                                 target: Self.web3, runID: "20261124-0100-zone", leaseGrace: .seconds(30))
         #expect(plan.lease?.seconds == 150)
-        #expect(plan.lease?.name == "gameday-20261124-0100-zone-2-cut-zone-b-web-3")
+        let name = try #require(plan.lease?.name)
+        #expect(name.hasPrefix("gameday-20261124-0100-zone-2-cut-zone-b-web-3-") && name.count == "gameday-20261124-0100-zone-2-cut-zone-b-web-3-".count + 8)
         guard case .command(let revert) = plan.recipe(timeout: .seconds(20)) else { Issue.record("expected a command recipe"); return }
         #expect(revert.executor == .ssh(host: "10.20.2.11", access: Self.access))
         #expect(revert.argv[0...1] == ["sh", "-c"])
-        #expect(revert.argv[2].contains("gameday-20261124-0100-zone-2-cut-zone-b-web-3.lease"))
+        #expect(revert.argv[2].contains("\(name).lease"))
+        #expect(revert.argv[2].contains("\(name).lock"))
         #expect(revert.argv[2].contains("nft delete table inet gameday_20261124_0100_zone_2_cut_zone_b"))
         #expect(plan.applyArgv[2].contains("--on-active=150s"))
     }

@@ -47,6 +47,44 @@ struct RemoteReverterTests {
             await fresh.close()
         }
     }
+
+    /// A revert that fails on the host (an iptables chain that something else still references cannot be
+    /// deleted) leaves the lease armed: the error's "FAULT STILL ACTIVE until its lease fires" is true, and once the
+    /// obstacle is gone the lease removes the fault at its deadline.
+    @Test func failedRevertKeepsLease() async throws {
+        try await TestFleet.with(hosts: 2) { fleet in
+            let pool = try fleet.pool()
+            let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: .iptables))
+            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h2").address])),
+                                  targets: [fleet.target("h1")], duration: .seconds(6))
+            let prepared = try await injector.prepare(step: step, target: fleet.target("h1"),
+                                                      context: InjectionContext(runID: fleet.runID, leaseGrace: .seconds(2)))
+            let detail = try await prepared.apply() ?? ""
+            let line = try #require(detail.split(separator: ";").first { $0.contains("lease: watchdog pid") })
+            let watchdog = try #require(line.split(separator: " ").compactMap { Int32($0) }.first)
+            let chain = NetworkFaultCommands.iptablesChains(table: RemoteFaultNames.table(runID: fleet.runID, stepIndex: 0, stepName: "split")).input
+            #expect(try await fleet.run(in: "h1", ["iptables", "-S"]).stdout.contains(chain))
+            // Someone else jumps to gameday's chain: deleting it fails for real ("Device or resource busy").
+            #expect(try await fleet.run(in: "h1", ["iptables", "-A", "FORWARD", "-j", chain]).exitCode == 0)
+            let reverter = RemoteReverter(pool: pool, deadline: .seconds(1),
+                                          backoff: SSHRetryPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .milliseconds(400)), seed: 5)
+            do {
+                _ = try await reverter.revert(prepared.recipe)
+                Issue.record("the revert succeeded although the chain is still referenced")
+            } catch let error as RemoteFaultError {
+                #expect(error.description.contains("FAULT STILL ACTIVE until its lease fires"))
+            }
+            // Alive and not a zombie (a killed watchdog is reparented and may linger unreaped).
+            #expect(kill(watchdog, 0) == 0 && ProcessTable.state(of: watchdog) != "Z", "the failed revert cancelled the lease")
+            // The obstacle goes away; the lease, still armed, finishes the revert by itself.
+            #expect(try await fleet.run(in: "h1", ["iptables", "-D", "FORWARD", "-j", chain]).exitCode == 0)
+            #expect(try await fleet.eventually(within: 30, every: 0.2) {
+                try await !fleet.run(in: "h1", ["iptables", "-S"]).stdout.contains(chain)
+            }, "the fault stayed applied: its lease was gone")
+            #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))
+            await pool.close()
+        }
+    }
 }
 
 /// Which recipes the reverter takes; needs no host.
