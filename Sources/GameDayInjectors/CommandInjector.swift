@@ -4,6 +4,10 @@ import GameDayEngine
 
 /// `command`: runs the user's inject command (argument vector, no shell) on the controller, or on each target
 /// through its executor; the revert command, if given, is the recipe.
+///
+/// Where the step has a revert, inject and revert of one fault are serialized where they run, by `flock` on a lock
+/// file in the private state directory, and the inject is bounded there (`timeout -k`): an inject that outlives a
+/// SIGKILLed controller finishes (or is stopped) before `gameday recover`'s revert runs, never after it.
 public struct CommandInjector: FaultInjector {
     public typealias ExecutorProvider = @Sendable (ExecutorRef) -> any CommandExecutor
     private let executors: ExecutorProvider
@@ -14,15 +18,49 @@ public struct CommandInjector: FaultInjector {
         guard case .command(let fault) = step.fault else { throw InjectorError("not a command step") }
         let ref = Self.executorRef(for: target)
         let executor = executors(ref)
-        let recipe: RevertRecipe = fault.revert.map { .command(CommandRevert(executor: ref, argv: $0, timeout: fault.timeout)) }
-            ?? .nothing(reason: "the step gives no revert command")
+        let lock = RemoteFaultNames.lease(runID: context.runID, stepIndex: step.index, stepName: step.name,
+                                          target: target?.name ?? "controller")
+        let bound = HostBound(commandTimeout: fault.timeout)
+        let recipe: RevertRecipe = fault.revert.map {
+            .command(CommandRevert(executor: ref, argv: Self.serialized(revert: $0, lock: lock, bound: bound), timeout: fault.timeout))
+        } ?? .nothing(reason: "the step gives no revert command")
+        let inject = fault.revert == nil ? fault.inject : Self.serialized(inject: fault.inject, lock: lock, bound: bound)
         let line = ShellQuote.join(fault.inject)
         return PreparedFault(target: target?.name ?? "controller", description: "run \(line) (\(executor.label))", recipe: recipe) {
-            let result = try await executor.run(fault.inject, timeout: fault.timeout)
+            let result = try await executor.run(inject, timeout: fault.timeout)
             guard result.succeeded else { throw InjectorError("\(line) failed: \(result.failureSummary)") }
             let out = result.stdout.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
             return "\(line) exited 0\(out)"
         }
+    }
+
+    /// The inject under the fault's lock, bounded where it runs; refused (exit 70) when the private state directory
+    /// is unsafe, and exit 75 when the lock stays busy.
+    static func serialized(inject argv: [String], lock: String, bound: HostBound) -> [String] {
+        let script = [
+            HostScript.stateDirectory,
+            HostScript.require("timeout", hint: "gameday bounds a command fault's inject with timeout (coreutils)"),
+            HostScript.require("flock", hint: "gameday serializes a command fault's inject and revert with flock (util-linux)"),
+            "exec \(bound.prefix) flock -o -w \(bound.seconds) -E \(RemoteExitCode.busy) \"$d\"/\(ShellQuote.quote(lock + ".lock")) \"$@\"",
+        ].joined(separator: "\n")
+        return ["sh", "-c", script, "gameday-command"] + argv
+    }
+
+    /// The revert under the fault's lock (it waits for an inject still running); never refused: without a usable
+    /// state directory or the tools it runs unlocked.
+    static func serialized(revert argv: [String], lock: String, bound: HostBound) -> [String] {
+        let script = [
+            "d=$(\(HostScript.stateDirectory)\necho \"$d\") || d=",
+            "l=\"$d\"/\(ShellQuote.quote(lock + ".lock"))",
+            "if [ -n \"$d\" ] && command -v timeout >/dev/null 2>&1 && command -v flock >/dev/null 2>&1; then",
+            "\(bound.prefix) flock -o -w \(bound.seconds) -E \(RemoteExitCode.busy) \"$l\" \"$@\"; rc=$?",
+            // Reverted: nothing will take this fault's lock again.
+            "[ \"$rc\" -ne 0 ] || rm -f \"$l\"",
+            "exit \"$rc\"",
+            "fi",
+            "exec \"$@\"",
+        ].joined(separator: "\n")
+        return ["sh", "-c", script, "gameday-command-revert"] + argv
     }
 
     /// Where a target's commands run.
