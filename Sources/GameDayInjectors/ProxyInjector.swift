@@ -153,6 +153,10 @@ public struct ProxyClientError: Error, Sendable, CustomStringConvertible {
 struct ToxiproxyHTTPClient: Sendable {
     let timeout: TimeInterval
 
+    /// Redirects are never followed: a redirect would carry the token to a URL `ProxyTokenPolicy` never judged
+    /// (URLSession resends every header, `Authorization` included). A Toxiproxy API does not redirect.
+    private static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
+
     private func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil, token: String?) async throws -> (Int, Data) {
         let base = api.hasSuffix("/") ? String(api.dropLast()) : api
         guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
@@ -167,7 +171,7 @@ struct ToxiproxyHTTPClient: Sendable {
             request.httpBody = try JSONEncoder().encode(body)
         }
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await Self.session.data(for: request)
             guard let http = response as? HTTPURLResponse else {
                 throw ProxyClientError("\(method) \(url.absoluteString): not an HTTP response")
             }
@@ -180,6 +184,9 @@ struct ToxiproxyHTTPClient: Sendable {
     }
 
     private static func failure(_ method: String, _ path: String, _ status: Int, _ data: Data) -> ProxyClientError {
+        if (300..<400).contains(status) {
+            return ProxyClientError("\(method) \(path) answered \(status) (a redirect): gameday does not follow redirects of a proxy API, so the token cannot be sent where it was not meant to go; give the final address as the proxy's api")
+        }
         let detail = (try? JSONDecoder().decode([String: JSONValue].self, from: data))?["error"]?.stringValue
             ?? String(decoding: data.prefix(300), as: UTF8.self)
         let hint = status == 401 ? " (set GAMEDAY_PROXY_TOKEN to the daemon's token; it is sent only over https or to a loopback api)" : ""
@@ -229,5 +236,15 @@ struct ToxiproxyHTTPClient: Sendable {
         case 404 where enabled: return false
         default: throw Self.failure("POST", path, status, data)
         }
+    }
+}
+
+/// Stops every redirect; the 3xx response itself is returned to the caller.
+///
+/// `@unchecked Sendable`: stateless.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
