@@ -311,7 +311,9 @@ let requestedIdle = idleCount
 idleCount = min(idleCount, max(100, (Int(fileLimit.rlim_max) - 200) / 2))
 
 let apiPort = freePort()
-let gameday = try Child("gameday", gamedayPath, ["proxy", "--port", String(apiPort), "--seed", "1", "--log-level", "error"])
+// The idle-connection test holds all its connections through one proxy: lift the per-proxy cap (4096 by default).
+let gameday = try Child("gameday", gamedayPath, ["proxy", "--port", String(apiPort), "--seed", "1", "--log-level", "error",
+                                                 "--max-connections", String(idleCount + 100)])
 waitForPort(apiPort)
 let api = API(base: "http://127.0.0.1:\(apiPort)")
 let baselineRSS = rssKB(gameday.pid, "VmRSS")

@@ -65,8 +65,33 @@ public struct ProxyRevert: Sendable, Codable, Equatable {
     public var proxy: String
     /// The toxic to delete; nil means "re-enable the proxy" (the revert of `down`).
     public var toxic: String?
+    /// Whether the proxy ran inside the run's own process (a plan proxy with `listen`/`upstream`): it dies with the
+    /// run, so once the run is gone there is nothing left to revert. Its API token is never journaled.
+    /// Absent in journals written before this field existed (decoded as false).
+    public var inProcess: Bool
 
-    public init(api: String, proxy: String, toxic: String?) { self.api = api; self.proxy = proxy; self.toxic = toxic }
+    public init(api: String, proxy: String, toxic: String?, inProcess: Bool = false) {
+        self.api = api; self.proxy = proxy; self.toxic = toxic; self.inProcess = inProcess
+    }
+
+    private enum CodingKeys: String, CodingKey { case api, proxy, toxic, inProcess }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        api = try c.decode(String.self, forKey: .api)
+        proxy = try c.decode(String.self, forKey: .proxy)
+        toxic = try c.decodeIfPresent(String.self, forKey: .toxic)
+        inProcess = try c.decodeIfPresent(Bool.self, forKey: .inProcess) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(api, forKey: .api)
+        try c.encode(proxy, forKey: .proxy)
+        try c.encodeIfPresent(toxic, forKey: .toxic)
+        // Written only when true, so recipes of `api:` proxies read exactly as before.
+        if inProcess { try c.encode(true, forKey: .inProcess) }
+    }
 }
 
 /// Where a command or signal is carried out.

@@ -11,14 +11,24 @@ import GameDayEngine
 /// A fault becomes a toxic named `gameday-<runID>-<step index>` on the step's proxy; `down` disables the proxy
 /// instead. The revert recipe deletes that toxic (or re-enables the proxy), so `gameday recover` can finish the job
 /// from the journal alone. Only the public HTTP API is used.
+///
+/// Tokens: a proxy this process serves (the run's in-process proxy, found in `InProcessProxyRegistry`) gets its own
+/// random token; any other API gets `GAMEDAY_PROXY_TOKEN`, but only over https or to a loopback address
+/// (`ProxyTokenPolicy`); a plain-http API elsewhere with a token set fails the step before anything is sent.
 public struct ProxyInjector: FaultInjector {
     private let client: ToxiproxyHTTPClient
+    private let token: String?
+    private let inProcess: InProcessProxyRegistry
 
     /// - Parameters:
-    ///   - token: bearer token for APIs that need one (default: `GAMEDAY_PROXY_TOKEN`).
+    ///   - token: bearer token for `api:` proxies that need one (default: `GAMEDAY_PROXY_TOKEN`).
     ///   - timeout: per request.
-    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10) {
-        client = ToxiproxyHTTPClient(token: token, timeout: timeout)
+    ///   - inProcess: the APIs (and tokens) of the proxies this process serves.
+    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
+                inProcess: InProcessProxyRegistry = .shared) {
+        client = ToxiproxyHTTPClient(timeout: timeout)
+        self.token = token
+        self.inProcess = inProcess
     }
 
     /// The toxic name a step's fault gets on its proxy.
@@ -36,11 +46,23 @@ public struct ProxyInjector: FaultInjector {
         }
         let client = self.client
         let dryRun = context.dryRun
+        let served = inProcess.token(for: api)
+        let token: String?
+        if let served {
+            token = served
+        } else {
+            switch ProxyTokenPolicy.decide(api: api, token: self.token) {
+            case .send(let value): token = value
+            case .none: token = nil
+            case .refuse(let reason): throw ProxyClientError("step \"\(step.name)\" on proxy \(proxy): \(reason)")
+            }
+        }
+        let isInProcess = served != nil
         guard let toxicType = fault.type.toxicType else {
-            let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: nil))
+            let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: nil, inProcess: isInProcess))
             return PreparedFault(target: proxy, description: "disable proxy \(proxy) (down)", recipe: recipe) {
                 if dryRun { return "dry run: would disable proxy \(proxy)" }
-                try await client.setEnabled(false, api: api, proxy: proxy)
+                try await client.setEnabled(false, api: api, proxy: proxy, token: token)
                 return "proxy \(proxy) disabled at \(api)"
             }
         }
@@ -51,12 +73,12 @@ public struct ProxyInjector: FaultInjector {
             "name": .string(name), "type": .string(toxicType), "stream": .string(stream),
             "toxicity": .number(fault.toxicity), "attributes": .object(fault.attributes),
         ]
-        let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: name))
+        let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: name, inProcess: isInProcess))
         let summary = fault.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
         let description = "\(toxicType) toxic \(name) on proxy \(proxy) (\(stream), toxicity \(fault.toxicity)\(summary.isEmpty ? "" : ", \(summary)"))"
         return PreparedFault(target: proxy, description: description, recipe: recipe) {
             if dryRun { return "dry run: would add \(description)" }
-            try await client.addToxic(toxic, name: name, api: api, proxy: proxy)
+            try await client.addToxic(toxic, name: name, api: api, proxy: proxy, token: token)
             return "toxic \(name) added to proxy \(proxy) at \(api)"
         }
     }
@@ -73,24 +95,48 @@ public struct ProxyInjector: FaultInjector {
 
 /// Performs `RevertRecipe.proxy`: deletes the toxic, or re-enables the proxy. Idempotent: a toxic or proxy that is
 /// already gone counts as reverted.
+///
+/// A recipe of an in-process proxy (`inProcess`) whose API this process does not serve belongs to a run that is
+/// gone (`gameday recover` only touches runs whose process no longer holds the run lock): the proxy, and every toxic
+/// on it, died with that process. That is a successful revert with that explanation; nothing is sent to the old
+/// port, where something else may listen by now.
 public struct ProxyReverter: FaultReverter {
     private let client: ToxiproxyHTTPClient
+    private let token: String?
+    private let inProcess: InProcessProxyRegistry
 
-    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10) {
-        client = ToxiproxyHTTPClient(token: token, timeout: timeout)
+    public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
+                inProcess: InProcessProxyRegistry = .shared) {
+        client = ToxiproxyHTTPClient(timeout: timeout)
+        self.token = token
+        self.inProcess = inProcess
     }
 
     public func revert(_ recipe: RevertRecipe) async throws -> String? {
         guard case .proxy(let revert) = recipe else {
             throw ProxyClientError("ProxyReverter only reverts proxy recipes, not: \(recipe.manualInstructions)")
         }
+        let token: String?
+        if revert.inProcess {
+            guard let served = inProcess.token(for: revert.api) else {
+                let what = revert.toxic.map { "toxic \($0) on proxy \(revert.proxy)" } ?? "proxy \(revert.proxy) (down)"
+                return "the in-process proxy died with the run; nothing left to revert (\(what) at \(revert.api) ended with its gameday run process)"
+            }
+            token = served
+        } else {
+            switch ProxyTokenPolicy.decide(api: revert.api, token: self.token) {
+            case .send(let value): token = value
+            case .none: token = nil
+            case .refuse(let reason): throw ProxyClientError("cannot revert proxy \(revert.proxy): \(reason)")
+            }
+        }
         if let toxic = revert.toxic {
-            let removed = try await client.deleteToxic(toxic, api: revert.api, proxy: revert.proxy)
+            let removed = try await client.deleteToxic(toxic, api: revert.api, proxy: revert.proxy, token: token)
             return removed
                 ? "toxic \(toxic) removed from proxy \(revert.proxy)"
                 : "toxic \(toxic) was already gone from proxy \(revert.proxy)"
         }
-        let enabled = try await client.setEnabled(true, api: revert.api, proxy: revert.proxy)
+        let enabled = try await client.setEnabled(true, api: revert.api, proxy: revert.proxy, token: token)
         return enabled ? "proxy \(revert.proxy) re-enabled" : "proxy \(revert.proxy) no longer exists: nothing to re-enable"
     }
 }
@@ -102,11 +148,16 @@ public struct ProxyClientError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The few Toxiproxy API calls the injector needs, over plain HTTP/1.1.
+///
+/// The token to send is decided by the caller for each call (`ProxyTokenPolicy`, or the in-process registry).
 struct ToxiproxyHTTPClient: Sendable {
-    let token: String?
     let timeout: TimeInterval
 
-    private func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil) async throws -> (Int, Data) {
+    /// Redirects are never followed: a redirect would carry the token to a URL `ProxyTokenPolicy` never judged
+    /// (URLSession resends every header, `Authorization` included). A Toxiproxy API does not redirect.
+    private static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
+
+    private func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil, token: String?) async throws -> (Int, Data) {
         let base = api.hasSuffix("/") ? String(api.dropLast()) : api
         guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
             throw ProxyClientError("proxy API address \"\(api)\" is not an http:// URL")
@@ -120,7 +171,7 @@ struct ToxiproxyHTTPClient: Sendable {
             request.httpBody = try JSONEncoder().encode(body)
         }
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await Self.session.data(for: request)
             guard let http = response as? HTTPURLResponse else {
                 throw ProxyClientError("\(method) \(url.absoluteString): not an HTTP response")
             }
@@ -133,9 +184,12 @@ struct ToxiproxyHTTPClient: Sendable {
     }
 
     private static func failure(_ method: String, _ path: String, _ status: Int, _ data: Data) -> ProxyClientError {
+        if (300..<400).contains(status) {
+            return ProxyClientError("\(method) \(path) answered \(status) (a redirect): gameday does not follow redirects of a proxy API, so the token cannot be sent where it was not meant to go; give the final address as the proxy's api")
+        }
         let detail = (try? JSONDecoder().decode([String: JSONValue].self, from: data))?["error"]?.stringValue
             ?? String(decoding: data.prefix(300), as: UTF8.self)
-        let hint = status == 401 ? " (set GAMEDAY_PROXY_TOKEN to the daemon's token)" : ""
+        let hint = status == 401 ? " (set GAMEDAY_PROXY_TOKEN to the daemon's token; it is sent only over https or to a loopback api)" : ""
         return ProxyClientError("\(method) \(path) answered \(status): \(detail)\(hint)")
     }
 
@@ -143,9 +197,9 @@ struct ToxiproxyHTTPClient: Sendable {
         name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
     }
 
-    func addToxic(_ toxic: [String: JSONValue], name: String, api: String, proxy: String) async throws {
+    func addToxic(_ toxic: [String: JSONValue], name: String, api: String, proxy: String, token: String?) async throws {
         let path = "/proxies/\(Self.escape(proxy))/toxics"
-        let (status, data) = try await request("POST", api, path, body: .object(toxic))
+        let (status, data) = try await request("POST", api, path, body: .object(toxic), token: token)
         switch status {
         case 200, 201:
             return
@@ -154,7 +208,7 @@ struct ToxiproxyHTTPClient: Sendable {
             var update = toxic
             update["name"] = nil; update["type"] = nil; update["stream"] = nil
             let updatePath = "\(path)/\(Self.escape(name))"
-            let (status, data) = try await request("POST", api, updatePath, body: .object(update))
+            let (status, data) = try await request("POST", api, updatePath, body: .object(update), token: token)
             guard status == 200 else { throw Self.failure("POST", updatePath, status, data) }
         default:
             throw Self.failure("POST", path, status, data)
@@ -162,9 +216,9 @@ struct ToxiproxyHTTPClient: Sendable {
     }
 
     /// Deletes a toxic; false if it (or its proxy) was already gone.
-    func deleteToxic(_ name: String, api: String, proxy: String) async throws -> Bool {
+    func deleteToxic(_ name: String, api: String, proxy: String, token: String?) async throws -> Bool {
         let path = "/proxies/\(Self.escape(proxy))/toxics/\(Self.escape(name))"
-        let (status, data) = try await request("DELETE", api, path)
+        let (status, data) = try await request("DELETE", api, path, token: token)
         switch status {
         case 200, 204: return true
         case 404: return false
@@ -174,13 +228,23 @@ struct ToxiproxyHTTPClient: Sendable {
 
     /// Enables or disables a proxy; false if the proxy does not exist (only tolerated when enabling).
     @discardableResult
-    func setEnabled(_ enabled: Bool, api: String, proxy: String) async throws -> Bool {
+    func setEnabled(_ enabled: Bool, api: String, proxy: String, token: String?) async throws -> Bool {
         let path = "/proxies/\(Self.escape(proxy))"
-        let (status, data) = try await request("POST", api, path, body: .object(["enabled": .bool(enabled)]))
+        let (status, data) = try await request("POST", api, path, body: .object(["enabled": .bool(enabled)]), token: token)
         switch status {
         case 200: return true
         case 404 where enabled: return false
         default: throw Self.failure("POST", path, status, data)
         }
+    }
+}
+
+/// Stops every redirect; the 3xx response itself is returned to the caller.
+///
+/// `@unchecked Sendable`: stateless.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

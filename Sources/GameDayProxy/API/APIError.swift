@@ -19,6 +19,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static let toxicAlreadyExists = APIError(status: 409, "toxic already exists")
     static let toxicNotFound = APIError(status: 404, "toxic not found")
 
+    static func tooManyProxies(_ limit: Int) -> APIError {
+        APIError(status: 409, "too many proxies: this daemon holds at most \(limit); delete one first (or start the daemon with a higher --max-proxies)")
+    }
+
+    static func tooManyToxics(proxy: String, _ limit: Int) -> APIError {
+        APIError(status: 409, "too many toxics on proxy \"\(proxy)\": at most \(limit); delete one first (or start the daemon with a higher --max-toxics)")
+    }
+
     static func invalidToxicType(_ type: String, known: [String]) -> APIError {
         APIError(status: 400, "invalid toxic type: \"\(type)\" (known types: \(known.joined(separator: ", ")))")
     }

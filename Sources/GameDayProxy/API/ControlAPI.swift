@@ -9,18 +9,19 @@ import Prometheus
 struct ControlAPI: Sendable {
     /// The Toxiproxy API level implemented (reported by `GET /version`).
     static let compatibleVersion = "2.12.0"
-    /// Largest request body read; larger ones get a 413.
-    static let maxBodyBytes = 1 << 20
 
     let collection: ProxyCollection
     let metrics: PrometheusCollectorRegistry
     let token: String?
+    /// Largest request body read; larger ones get a 413.
+    let maxBodyBytes: Int
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIGuardMiddleware(token: token))
         let collection = self.collection
         let metrics = self.metrics
+        let limit = maxBodyBytes
 
         router.get("/version") { _, _ in
             Self.json(.object(["version": .string(Self.compatibleVersion), "gameday": .string(GameDayVersion.current)]))
@@ -36,11 +37,11 @@ struct ControlAPI: Sendable {
         }
         router.get("/proxies") { _, _ in Self.json(await collection.list()) }
         router.post("/proxies") { request, _ in
-            let body = try JSONBody.object(try await Self.body(request))
+            let body = try JSONBody.object(try await Self.body(request, limit: limit))
             return Self.json(try await collection.create(body), status: 201)
         }
         router.post("/populate") { request, _ in
-            let body = try JSONBody.parse(try await Self.body(request))
+            let body = try JSONBody.parse(try await Self.body(request, limit: limit))
             let (status, result) = await collection.populate(body)
             return Self.json(result, status: status)
         }
@@ -48,7 +49,7 @@ struct ControlAPI: Sendable {
             Self.json(try await collection.show(try Self.parameter("proxy", context)))
         }
         let updateProxy: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-            let body = try JSONBody.object(try await Self.body(request))
+            let body = try JSONBody.object(try await Self.body(request, limit: limit))
             return Self.json(try await collection.update(try Self.parameter("proxy", context), body))
         }
         router.post("/proxies/:proxy", use: updateProxy)
@@ -62,7 +63,7 @@ struct ControlAPI: Sendable {
         }
         router.post("/proxies/:proxy/toxics") { request, context in
             let proxy = try Self.parameter("proxy", context)
-            let body = try JSONBody.object(try await Self.body(request))
+            let body = try JSONBody.object(try await Self.body(request, limit: limit))
             return Self.json(try await collection.createToxic(proxy, body))
         }
         router.get("/proxies/:proxy/toxics/:toxic") { _, context in
@@ -71,7 +72,7 @@ struct ControlAPI: Sendable {
         let updateToxic: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let proxy = try Self.parameter("proxy", context)
             let toxic = try Self.parameter("toxic", context)
-            let body = try JSONBody.object(try await Self.body(request))
+            let body = try JSONBody.object(try await Self.body(request, limit: limit))
             return Self.json(try await collection.updateToxic(proxy, toxic, body))
         }
         router.post("/proxies/:proxy/toxics/:toxic", use: updateToxic)
@@ -92,12 +93,12 @@ struct ControlAPI: Sendable {
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    private static func body(_ request: Request) async throws -> [UInt8] {
+    private static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
         do {
-            let buffer = try await request.body.collect(upTo: maxBodyBytes)
+            let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            throw APIError(status: 413, "request body is larger than \(maxBodyBytes) bytes")
+            throw APIError(status: 413, "request body is larger than \(limit) bytes")
         }
     }
 

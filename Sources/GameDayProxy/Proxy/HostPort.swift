@@ -1,3 +1,4 @@
+import GameDayCore
 import NIOCore
 
 /// A `host:port` address as the API spells it (`127.0.0.1:8080`, `localhost:0`, `[::1]:5432`, `:9000`).
@@ -39,10 +40,8 @@ struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    /// Whether the host is a loopback address or name.
-    var isLoopback: Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "::1"
-    }
+    /// Whether the host is a loopback literal (`localhost`, 127.0.0.0/8, `::1`); other names never count.
+    var isLoopback: Bool { LoopbackHost.contains(host) }
 }
 
 extension String {

@@ -19,18 +19,25 @@ public actor ProxyCollection {
     private let group: any EventLoopGroup
     private let registry: ToxicRegistry
     private let metrics: PrometheusCollectorRegistry
+    private let limits: ProxyLimits
+    private let allowRemoteListen: Bool
     private let logger: Logger
 
     /// - Parameters:
     ///   - seed: drives toxicity and jitter draws (the same seed and connection order give the same faults).
     ///   - group: event loops for listeners and connections.
     ///   - metrics: where per-proxy counters are registered.
+    ///   - limits: caps on proxies, toxics, names and connections.
+    ///   - allowRemoteListen: whether API requests may put listeners on non-loopback addresses.
     public init(seed: UInt64, group: any EventLoopGroup, metrics: PrometheusCollectorRegistry,
-                registry: ToxicRegistry = .standard, logger: Logger) {
+                registry: ToxicRegistry = .standard, limits: ProxyLimits = ProxyLimits(), allowRemoteListen: Bool = false,
+                logger: Logger) {
         self.seed = seed
         self.group = group
         self.metrics = metrics
         self.registry = registry
+        self.limits = limits
+        self.allowRemoteListen = allowRemoteListen
         self.logger = logger
     }
 
@@ -57,10 +64,15 @@ public actor ProxyCollection {
     public func connectionCount(of name: String) throws(APIError) -> Int { try proxy(name).connectionCount }
 
     /// `POST /proxies`: creates and (unless `enabled: false`) starts a proxy. 201 with the proxy.
-    public func create(_ body: [String: JSONValue]) async throws(APIError) -> JSONValue {
+    ///
+    /// - Parameter fromOwner: the operator's own definition (a plan's proxy, a `--config` file), which may listen
+    ///   on any address; API requests (false) may listen on loopback only unless `allowRemoteListen`.
+    public func create(_ body: [String: JSONValue], fromOwner: Bool = false) async throws(APIError) -> JSONValue {
         try ensureRunning()
-        let definition = try ProxyDefinition(body, position: nil)
+        let definition = try ProxyDefinition(body, position: nil, maxNameLength: limits.maxNameLength)
         guard proxies[definition.name] == nil else { throw APIError.proxyAlreadyExists }
+        if !fromOwner { try checkListen(definition.listen) }
+        guard proxies.count < limits.maxProxies else { throw APIError.tooManyProxies(limits.maxProxies) }
         let proxy = makeProxy(definition)
         if definition.enabled { try await start(proxy) }
         proxies[definition.name] = proxy
@@ -68,7 +80,8 @@ public actor ProxyCollection {
     }
 
     /// `POST /populate`: creates or replaces several proxies; all are validated before any is touched.
-    public func populate(_ body: JSONValue) async -> (status: Int, body: JSONValue) {
+    /// `fromOwner` as for `create`.
+    public func populate(_ body: JSONValue, fromOwner: Bool = false) async -> (status: Int, body: JSONValue) {
         var applied: [JSONValue] = []
         do throws(APIError) {
             try ensureRunning()
@@ -79,12 +92,15 @@ public actor ProxyCollection {
                 guard case .object(let object) = item else {
                     throw APIError.badRequestBody("proxy \(index + 1) must be an object")
                 }
-                let definition = try ProxyDefinition(object, position: index + 1)
+                let definition = try ProxyDefinition(object, position: index + 1, maxNameLength: limits.maxNameLength)
                 guard names.insert(definition.name).inserted else {
                     throw APIError.badRequestBody("duplicate proxy name \"\(definition.name)\"")
                 }
+                if !fromOwner { try checkListen(definition.listen) }
                 definitions.append(definition)
             }
+            let added = definitions.filter { proxies[$0.name] == nil }.count
+            guard proxies.count + added <= limits.maxProxies else { throw APIError.tooManyProxies(limits.maxProxies) }
             for definition in definitions {
                 if let existing = proxies[definition.name] {
                     if existing.upstream == definition.upstream, existing.listen == definition.listen {
@@ -120,7 +136,10 @@ public actor ProxyCollection {
         let listen = try JSONBody.string(body, "listen")
         let upstream = try JSONBody.string(body, "upstream")
         let enabled = try JSONBody.bool(body, "enabled") ?? proxy.enabled
-        if let listen { try ProxyDefinition.validateAddress(listen, field: "listen") }
+        if let listen {
+            try ProxyDefinition.validateAddress(listen, field: "listen")
+            try checkListen(listen)
+        }
         if let upstream { try ProxyDefinition.validateAddress(upstream, field: "upstream") }
         let moved = (listen.map { $0 != proxy.listen } ?? false) || (upstream.map { $0 != proxy.upstream } ?? false)
         if moved || !enabled { await proxy.stop() }
@@ -176,8 +195,12 @@ public actor ProxyCollection {
         }
         let toxicity = try Self.toxicity(body, default: 1)
         let name = try JSONBody.string(body, "name").flatMap { $0.isEmpty ? nil : $0 } ?? "\(typeName)_\(stream.rawValue)"
+        try ProxyDefinition.validateName(name, kind: "toxic", maxLength: limits.maxNameLength)
         var toxics = proxy.currentToxics()
         guard !toxics.contains(where: { $0.name == name }) else { throw APIError.toxicAlreadyExists }
+        guard toxics.count < limits.maxToxicsPerProxy else {
+            throw APIError.tooManyToxics(proxy: proxyName, limits.maxToxicsPerProxy)
+        }
         let toxic: any Toxic
         do {
             toxic = try type.init(attributes: ToxicAttributes(try JSONBody.attributes(body) ?? [:]))
@@ -247,7 +270,16 @@ public actor ProxyCollection {
 
     private func makeProxy(_ definition: ProxyDefinition) -> TCPProxy {
         TCPProxy(name: definition.name, listen: definition.listen, upstream: definition.upstream, seed: seed,
-                 group: group, metrics: ProxyMetrics(registry: metrics, proxy: definition.name), logger: logger)
+                 group: group, metrics: ProxyMetrics(registry: metrics, proxy: definition.name),
+                 maxConnections: limits.maxConnectionsPerProxy, logger: logger)
+    }
+
+    /// New listeners stay on loopback unless the daemon was started with `--allow-remote-listen`: an API caller
+    /// must not be able to expose a proxy (and what it reaches) to the network.
+    private func checkListen(_ listen: String) throws(APIError) {
+        guard !allowRemoteListen else { return }
+        guard let address = try? HostPort(parsing: listen, defaultHost: "127.0.0.1"), !address.isLoopback else { return }
+        throw APIError(status: 403, "listen address \(listen) is not loopback: new listeners stay on loopback (127.0.0.1, ::1, localhost) unless the daemon is started with --allow-remote-listen")
     }
 
     private func start(_ proxy: TCPProxy) async throws(APIError) {
@@ -281,20 +313,29 @@ struct ProxyDefinition: Sendable {
     var upstream: String
     var enabled: Bool
 
-    init(_ object: [String: JSONValue], position: Int?) throws(APIError) {
+    init(_ object: [String: JSONValue], position: Int?, maxNameLength: Int) throws(APIError) {
         let suffix = position.map { " at proxy \($0)" } ?? ""
         guard let name = try JSONBody.string(object, "name"), !name.isEmpty else { throw APIError.missingField("name\(suffix)") }
         guard let upstream = try JSONBody.string(object, "upstream"), !upstream.isEmpty else {
             throw APIError.missingField("upstream\(suffix)")
         }
-        guard name.utf8.count <= 200, !name.contains("/"), !name.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw APIError.badRequestBody("proxy name \"\(name)\" must be at most 200 characters, without '/' or spaces")
-        }
+        try Self.validateName(name, kind: "proxy", maxLength: maxNameLength)
         let listen = try JSONBody.string(object, "listen").flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:0"
         let enabled = try JSONBody.bool(object, "enabled") ?? true
         try Self.validateAddress(listen, field: "listen")
         try Self.validateAddress(upstream, field: "upstream")
         self.name = name; self.listen = listen; self.upstream = upstream; self.enabled = enabled
+    }
+
+    /// Names go into URLs, logs and metric labels: 1...maxLength characters of `A-Z a-z 0-9 . _ -`.
+    static func validateName(_ name: String, kind: String, maxLength: Int) throws(APIError) {
+        let allowed = name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-")
+        }
+        guard !name.isEmpty, name.count <= maxLength, allowed else {
+            let shown = name.count > 60 ? "\(name.prefix(60))…" : name
+            throw APIError.badRequestBody("\(kind) name \"\(shown)\" (\(name.count) characters) must be 1-\(maxLength) characters of letters, digits, '.', '_' and '-'")
+        }
     }
 
     static func validateAddress(_ text: String, field: String) throws(APIError) {

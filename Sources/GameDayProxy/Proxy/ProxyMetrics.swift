@@ -7,6 +7,7 @@ final class ProxyMetrics: Sendable {
     let upstreamBytes: Counter
     let downstreamBytes: Counter
     let upstreamFailures: Counter
+    let refusedConnections: Counter
     private let registry: PrometheusCollectorRegistry
     private let proxy: String
 
@@ -28,6 +29,9 @@ final class ProxyMetrics: Sendable {
         downstreamBytes = registry.makeCounter(descriptor: bytes, labels: [("proxy", proxy), ("stream", "downstream")])
         upstreamFailures = registry.makeCounter(
             descriptor: Self.name("upstream_connect_failures", "total", "Upstream connections that could not be opened."),
+            labels: [("proxy", proxy)])
+        refusedConnections = registry.makeCounter(
+            descriptor: Self.name("refused_connections", "total", "Client connections closed at once because the proxy had its maximum open."),
             labels: [("proxy", proxy)])
     }
 

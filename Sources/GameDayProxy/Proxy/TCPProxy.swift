@@ -21,18 +21,23 @@ final class TCPProxy: Sendable {
         var listener: Channel?
         var connections: [UInt64: NIOLoopBound<ProxyConnection>] = [:]
         var nextConnection: UInt64 = 0
+        /// Whether the last accepted connection was refused for the cap (logged once per episode, not per connection).
+        var saturated = false
     }
 
     let name: String
     let seed: UInt64
     let metrics: ProxyMetrics
+    /// Client connections open at once; beyond it new ones are closed at once and counted.
+    let maxConnections: Int
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state: Mutex<State>
 
     init(name: String, listen: String, upstream: String, seed: UInt64, group: any EventLoopGroup,
-         metrics: ProxyMetrics, logger: Logger) {
+         metrics: ProxyMetrics, maxConnections: Int = ProxyLimits().maxConnectionsPerProxy, logger: Logger) {
         self.name = name
+        self.maxConnections = maxConnections
         self.seed = seed
         self.group = group
         self.metrics = metrics
@@ -110,14 +115,35 @@ final class TCPProxy: Sendable {
         if listener != nil { logger.info("proxy stopped") }
     }
 
+    private enum Admission {
+        case admitted(NIOLoopBound<ProxyConnection>, upstream: String, resumed: Bool)
+        case refused(firstOfEpisode: Bool)
+    }
+
     private func accept(_ channel: Channel) {
-        let (id, upstream) = state.withLock { s -> (UInt64, String) in
+        // Count and insert under one lock, so concurrent accepts on several event loops cannot overshoot the cap.
+        let admission = state.withLock { s -> Admission in
+            guard s.connections.count < maxConnections else {
+                defer { s.saturated = true }
+                return .refused(firstOfEpisode: !s.saturated)
+            }
             let id = s.nextConnection
             s.nextConnection += 1
-            return (id, s.upstream)
+            let bound = NIOLoopBound(ProxyConnection(id: id, proxy: self, client: channel, logger: logger), eventLoop: channel.eventLoop)
+            s.connections[id] = bound
+            defer { s.saturated = false }
+            return .admitted(bound, upstream: s.upstream, resumed: s.saturated)
         }
-        let connection = ProxyConnection(id: id, proxy: self, client: channel, logger: logger)
-        state.withLock { $0.connections[id] = NIOLoopBound(connection, eventLoop: channel.eventLoop) }
+        guard case .admitted(let bound, let upstream, let resumed) = admission else {
+            if case .refused(true) = admission {
+                logger.warning("proxy has its maximum of open connections: refusing new ones until some close", metadata: ["max": "\(maxConnections)"])
+            }
+            metrics.refusedConnections.increment()
+            channel.close(promise: nil)
+            return
+        }
+        if resumed { logger.notice("proxy accepts connections again", metadata: ["max": "\(maxConnections)"]) }
+        let connection = bound.value
         metrics.connections.increment()
         metrics.activeConnections.increment()
         channel.closeFuture.assumeIsolated().whenComplete { _ in connection.clientDidClose() }

@@ -38,7 +38,8 @@ public actor FaultProxyServer: Service {
         self.seed = seed
         let metrics = PrometheusCollectorRegistry()
         self.metrics = metrics
-        collection = ProxyCollection(seed: seed, group: eventLoopGroup, metrics: metrics, logger: logger)
+        collection = ProxyCollection(seed: seed, group: eventLoopGroup, metrics: metrics, limits: configuration.limits,
+                                     allowRemoteListen: configuration.allowRemoteListen, logger: logger)
     }
 
     /// The API's base URL once started (`http://127.0.0.1:8474`).
@@ -58,7 +59,11 @@ public actor FaultProxyServer: Service {
         guard configuration.bindsLoopback || !(configuration.token ?? "").isEmpty else {
             throw ProxyServerError.tokenRequired(host: configuration.host)
         }
-        let api = ControlAPI(collection: collection, metrics: metrics, token: configuration.token)
+        if let token = configuration.token, token.isEmpty {
+            throw ProxyServerError.tokenRequired(host: configuration.host)
+        }
+        let api = ControlAPI(collection: collection, metrics: metrics, token: configuration.token,
+                             maxBodyBytes: configuration.limits.maxBodyBytes)
         let (events, continuation) = AsyncStream<Result<String, any Error>>.makeStream()
         let app = Application(
             router: api.makeRouter(),
@@ -95,6 +100,7 @@ public actor FaultProxyServer: Service {
         state = .running(server: server, group: services, address: bound)
         logger.info("proxy API listening", metadata: [
             "address": "\(bound)", "seed": "\(seed)", "auth": "\(configuration.token == nil ? "none" : "bearer token")",
+            "remote_listen": "\(configuration.allowRemoteListen ? "allowed" : "refused")",
         ])
         if let path = configuration.configFile {
             do {
@@ -107,9 +113,11 @@ public actor FaultProxyServer: Service {
         return bound
     }
 
-    /// Creates (and starts) a proxy; returns its resolved listen address (port 0 becomes the real port).
+    /// Creates (and starts) a proxy the owner defines (e.g. a plan's `proxies:` entry: it may listen on any
+    /// address); returns its resolved listen address (port 0 becomes the real port).
     public func createProxy(name: String, listen: String, upstream: String) async throws -> String {
-        _ = try await collection.create(["name": .string(name), "listen": .string(listen), "upstream": .string(upstream)])
+        _ = try await collection.create(["name": .string(name), "listen": .string(listen), "upstream": .string(upstream)],
+                                        fromOwner: true)
         return try await collection.listenAddress(of: name)
     }
 
@@ -127,7 +135,7 @@ public actor FaultProxyServer: Service {
         } catch {
             throw ProxyServerError.configInvalid(path: path, reason: error.message)
         }
-        let (status, result) = await collection.populate(body)
+        let (status, result) = await collection.populate(body, fromOwner: true)
         guard status == 201 else {
             if case .object(let object) = result, case .string(let message) = object["error"] {
                 throw ProxyServerError.configInvalid(path: path, reason: message)
