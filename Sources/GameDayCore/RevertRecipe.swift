@@ -18,6 +18,8 @@ public enum RevertRecipe: Sendable, Codable, Equatable {
             let line = "kill -\(s.signal) " + s.processes.map { String($0.pid) }.joined(separator: " ")
             return s.executor.wrap(line)
         case .command(let c): return c.executor.wrap(ShellQuote.join(c.argv))
+        case .proxy(let p) where p.inProcess:
+            return "nothing to revert by hand: the run's in-process proxy \(p.proxy) served its toxics and stopped with the run"
         case .proxy(let p):
             let base = p.api.hasSuffix("/") ? String(p.api.dropLast()) : p.api
             if let toxic = p.toxic {

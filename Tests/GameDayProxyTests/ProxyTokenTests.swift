@@ -66,6 +66,10 @@ struct ProxyTokenTests {
         let old = #"{"proxy":{"_0":{"api":"http://127.0.0.1:\#(port)","proxy":"db","toxic":"gameday-r-0"}}}"#
         let oldRecipe = try JSONDecoder().decode(RevertRecipe.self, from: Data(old.utf8))
         await #expect(throws: ProxyClientError.self) { _ = try await ProxyReverter().revert(oldRecipe) }
+        // What the postmortem tells an operator to do by hand says the same, instead of a curl to a dead port.
+        #expect(recipe.manualInstructions.contains("stopped with the run"), "\(recipe.manualInstructions)")
+        #expect(!recipe.manualInstructions.contains("curl"))
+        #expect(oldRecipe.manualInstructions.hasPrefix("curl -fsS -X DELETE"))
     }
 
     /// A redirect is not followed, so the token cannot be carried to a URL the policy never judged (here a loopback
