@@ -131,5 +131,7 @@ let package = Package(
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "PlanBench", dependencies: ["GameDayPlan", "GameDayCore"],
+                          path: "Benchmarks/PlanBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
     ]
 )

@@ -56,9 +56,24 @@ public struct SSHAccess: Sendable, Codable, Equatable, Hashable {
     public var identity: String?
     public var options: [String]
     public var knownHosts: String?
+    /// Lets `options` carry ssh options that run commands on the controller (ProxyCommand, LocalCommand, ...).
+    public var allowLocalCommands: Bool
 
-    public init(user: String? = nil, port: Int? = nil, identity: String? = nil, options: [String] = [], knownHosts: String? = nil) {
+    public init(user: String? = nil, port: Int? = nil, identity: String? = nil, options: [String] = [], knownHosts: String? = nil,
+                allowLocalCommands: Bool = false) {
         self.user = user; self.port = port; self.identity = identity; self.options = options; self.knownHosts = knownHosts
+        self.allowLocalCommands = allowLocalCommands
+    }
+
+    /// Journals written before `allowLocalCommands` existed lack the key.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        port = try c.decodeIfPresent(Int.self, forKey: .port)
+        identity = try c.decodeIfPresent(String.self, forKey: .identity)
+        options = try c.decode([String].self, forKey: .options)
+        knownHosts = try c.decodeIfPresent(String.self, forKey: .knownHosts)
+        allowLocalCommands = try c.decodeIfPresent(Bool.self, forKey: .allowLocalCommands) ?? false
     }
 }
 

@@ -95,6 +95,8 @@ final class NodeReader {
             }
             let key = keyScalar.string
             if !allowed.contains(key) {
+                // Past the cap nothing more is reported; skip the spelling search (a file of 100,000 unknown keys).
+                guard diagnostics.count < Self.maximumDiagnostics else { continue }
                 var message = "unknown key '\(key)' in \(what)"
                 if let suggestion = Spelling.suggestion(for: key, among: allowed) { message += "; did you mean '\(suggestion)'?" }
                 else { message += " (expected one of: \(allowed.joined(separator: ", ")))" }

@@ -10,6 +10,11 @@ final class PlanDecoder {
     var warnings: [Diagnostic] = []
     var inventoryDiagnostics: [Diagnostic] = []
 
+    /// Target names and group sizes per selector, for `checkSelector` (steps are all checked against one target list).
+    private var knownNames: Set<String> = []
+    private var knownNamesOf = -1
+    private var groupSizes: [String: Int] = [:]
+
     /// Where each named thing was defined, for cross-reference messages.
     private var stepNodes: [(step: Step, node: Node, fields: NodeReader.Fields)] = []
 
@@ -59,29 +64,29 @@ final class PlanDecoder {
         if let inventoryPath, let node = top["inventory"] {
             targets += loadInventory(inventoryPath, node: node)
         }
-        var targetNodes: [String: Node] = [:]
+        // Name sets, not scans of the lists so far: a 1 MiB plan holds tens of thousands of entries.
+        var targetNames = Set(targets.map(\.name))
         for node in reader.sequence(top["targets"], "targets") {
             if let target = decodeTarget(node) {
-                if targetNodes[target.name] != nil || targets.contains(where: { $0.name == target.name }) {
-                    reader.error(node, "duplicate target name '\(target.name)'")
-                }
-                targetNodes[target.name] = node
+                if !targetNames.insert(target.name).inserted { reader.error(node, "duplicate target name '\(target.name)'") }
                 targets.append(target)
             }
         }
 
         var proxies: [ProxySpec] = []
+        var proxyNames: Set<String> = []
         for node in reader.sequence(top["proxies"], "proxies") {
             if let proxy = decodeProxy(node) {
-                if proxies.contains(where: { $0.name == proxy.name }) { reader.error(node, "duplicate proxy name '\(proxy.name)'") }
+                if !proxyNames.insert(proxy.name).inserted { reader.error(node, "duplicate proxy name '\(proxy.name)'") }
                 proxies.append(proxy)
             }
         }
 
         var checks: [HealthCheckSpec] = []
+        var checkNameSet: Set<String> = []
         for node in reader.sequence(top["health"], "health") {
             if let check = decodeHealthCheck(node) {
-                if checks.contains(where: { $0.name == check.name }) { reader.error(node, "duplicate health check name '\(check.name)'") }
+                if !checkNameSet.insert(check.name).inserted { reader.error(node, "duplicate health check name '\(check.name)'") }
                 checks.append(check)
             }
         }
@@ -104,11 +109,12 @@ final class PlanDecoder {
         }
 
         var steps: [Step] = []
+        var stepNames: Set<String> = []
         let stepList = reader.sequence(top["steps"], "steps")
         if top["steps"] == nil { reader.error(top.node, "the plan is missing required key 'steps' (a list of faults to inject)") }
         for node in stepList {
             if let (step, fields) = decodeStep(node, targets: targets, proxies: proxies) {
-                if steps.contains(where: { $0.name == step.name }) { reader.error(fields["name"] ?? node, "duplicate step name '\(step.name)'") }
+                if !stepNames.insert(step.name).inserted { reader.error(fields["name"] ?? node, "duplicate step name '\(step.name)'") }
                 steps.append(step)
                 stepNodes.append((step, node, fields))
             }
@@ -152,9 +158,10 @@ final class PlanDecoder {
                 list = inventoryReader.sequence(inventoryReader.require(fields, "targets", "the inventory"), "targets")
             }
             var targets: [Target] = []
+            var names: Set<String> = []
             for item in list {
                 if let target = sub.decodeTarget(item) {
-                    if targets.contains(where: { $0.name == target.name }) { inventoryReader.error(item, "duplicate target name '\(target.name)'") }
+                    if !names.insert(target.name).inserted { inventoryReader.error(item, "duplicate target name '\(target.name)'") }
                     targets.append(target)
                 }
             }
@@ -202,14 +209,29 @@ final class PlanDecoder {
     private func decodeSSH(_ node: Node, target: String) -> SSHAccess {
         var ssh = SSHAccess()
         if NodeReader.isNull(node) { return ssh }
-        guard let f = reader.mapping(node, "ssh access of target '\(target)'", allowed: ["user", "port", "identity", "options", "knownHosts"]) else { return ssh }
+        guard let f = reader.mapping(node, "ssh access of target '\(target)'",
+                                     allowed: ["user", "port", "identity", "options", "knownHosts", "allowLocalCommands"]) else { return ssh }
         ssh.user = reader.string(f["user"], "ssh user")
         ssh.port = reader.int(f["port"], "ssh port", range: 1...65535)
         ssh.identity = reader.string(f["identity"], "ssh identity")
-        ssh.options = reader.stringList(f["options"], "ssh options") ?? []
         ssh.knownHosts = reader.string(f["knownHosts"], "ssh knownHosts")
-        for option in ssh.options where !option.contains("=") && !option.contains(" ") {
-            reader.error(f["options"], "ssh option '\(option)' must look like 'Name=value'")
+        ssh.allowLocalCommands = reader.bool(f["allowLocalCommands"], "allowLocalCommands") ?? false
+        if let list = f["options"], !NodeReader.isNull(list) {
+            guard case .sequence = list else {
+                reader.error(list, "ssh options must be a list of strings, found \(NodeReader.typeName(list))")
+                return ssh
+            }
+            for item in reader.sequence(list, "ssh options") {
+                guard let option = reader.string(item, "each entry of ssh options") else { continue }
+                ssh.options.append(option)
+                if !option.contains("=") && !option.contains(where: { $0 == " " || $0 == "\t" }) {
+                    reader.error(item, "ssh option '\(option)' must look like 'Name=value'")
+                }
+                if !ssh.allowLocalCommands, let keyword = SSHOptionPolicy.localCommandKeyword(in: option) {
+                    reader.error(item, "ssh option '\(option)' runs a local command (\(keyword)) on this machine; "
+                                 + "remove it, or set `allowLocalCommands: true` in the ssh access of target '\(target)' if you trust this inventory")
+                }
+            }
         }
         return ssh
     }
@@ -424,12 +446,17 @@ final class PlanDecoder {
     }
 
     private func checkSelector(_ selector: Selector, node: Node, fields: NodeReader.Fields?, step: String, targets: [Target]) {
-        let known = targets.map(\.name)
-        for name in selector.names where !known.contains(name) {
-            reader.error(fields?["names"] ?? node, "step '\(step)' targets '\(name)', which is not in the inventory" + suggestion(name, known))
+        // Every step is checked against the same targets: their names and each distinct selector's group size are
+        // computed once (thousands of steps times thousands of targets fit in 1 MiB).
+        if knownNamesOf != targets.count { knownNames = Set(targets.map(\.name)); knownNamesOf = targets.count; groupSizes = [:] }
+        for name in selector.names where !knownNames.contains(name) {
+            reader.error(fields?["names"] ?? node, "step '\(step)' targets '\(name)', which is not in the inventory" + suggestion(name, targets.map(\.name)))
         }
-        let group = targets.filter(selector.matches)
-        if group.isEmpty && selector.names.allSatisfy(known.contains) {
+        let key = String(describing: selector)
+        let groupCount = groupSizes[key] ?? targets.reduce(0) { $0 + (selector.matches($1) ? 1 : 0) }
+        groupSizes[key] = groupCount
+        let group = (count: groupCount, isEmpty: groupCount == 0)
+        if group.isEmpty && selector.names.allSatisfy(knownNames.contains) {
             reader.error(node, "targets of step '\(step)' match no target in the inventory")
             return
         }
@@ -448,28 +475,51 @@ final class PlanDecoder {
     // MARK: - Conflicts
 
     /// Two steps whose windows overlap may not put conflicting faults on a target (or proxy) they could both hit.
+    ///
+    /// A 1 MiB plan can hold thousands of steps, so pairs are found by a sweep over start times, pairs whose kinds
+    /// cannot conflict are skipped before any target is matched, each step's targets are matched once, and the check
+    /// stops at the error cap.
     private func checkConflicts(targets: [Target]) {
-        for i in stepNodes.indices {
-            for j in stepNodes.indices where j > i {
+        let hostKinds: Set<String> = ["node-loss", "partition", "packet-loss", "bandwidth", "latency", "dns-failure", "stress", "zone-loss"]
+        let proxyKinds = Set(ProxyFault.FaultType.allCases.map(\.planName))
+        let stepKinds = stepNodes.map { Self.kinds($0.step.fault) }
+        let stepHostKinds = stepKinds.map { $0.intersection(hostKinds) }
+        let takesNodeDown = stepKinds.map { $0.contains("node-loss") }
+        // Only steps that can take part in a conflict: on a proxy, at host level, or beside a node-loss step.
+        let anyNodeLoss = takesNodeDown.contains(true)
+        let order = stepNodes.indices
+            .filter { stepNodes[$0].step.proxy != nil || !stepHostKinds[$0].isEmpty || (anyNodeLoss && stepNodes[$0].step.targets != nil) }
+            .sorted { (stepNodes[$0].step.at, $0) < (stepNodes[$1].step.at, $1) }
+        var reach: [Int: Set<Int>] = [:]
+        func targetsOf(_ i: Int) -> Set<Int> {
+            if let known = reach[i] { return known }
+            let selector = stepNodes[i].step.targets
+            let set = Set(targets.indices.filter { selector?.matches(targets[$0]) ?? false })
+            reach[i] = set
+            return set
+        }
+        for x in order.indices {
+            let first = stepNodes[order[x]].step
+            for y in order.indices.dropFirst(x + 1) {
+                if reader.diagnostics.count >= NodeReader.maximumDiagnostics { return }
+                guard stepNodes[order[y]].step.at < first.at + first.duration else { break }
+                let i = min(order[x], order[y]), j = max(order[x], order[y])
                 let a = stepNodes[i].step, b = stepNodes[j].step
-                let overlap = a.at < b.at + b.duration && b.at < a.at + a.duration
-                guard overlap else { continue }
-                let aKinds = Self.kinds(a.fault), bKinds = Self.kinds(b.fault)
+                guard a.at < b.at + b.duration && b.at < a.at + a.duration else { continue }
                 if let proxyA = a.proxy, proxyA == b.proxy {
-                    let shared = aKinds.intersection(bKinds).filter { ProxyFault.FaultType.allCases.map(\.planName).contains($0) }
-                    if let kind = shared.sorted().first {
+                    if let kind = stepKinds[i].intersection(stepKinds[j]).intersection(proxyKinds).sorted().first {
                         reader.error(stepNodes[j].node, "step '\(b.name)' overlaps step '\(a.name)' (line \(stepNodes[i].node.mark?.line ?? 0)) on proxy '\(proxyA)' with the same fault '\(kind)'; stagger them")
                     }
                 }
-                guard let sa = a.targets, let sb = b.targets else { continue }
-                let shared = targets.filter { sa.matches($0) && sb.matches($0) }
-                guard let target = shared.first else { continue }
-                let hostKinds: Set<String> = ["node-loss", "partition", "packet-loss", "bandwidth", "latency", "dns-failure", "stress", "zone-loss"]
-                let conflicting = aKinds.intersection(bKinds).intersection(hostKinds)
-                let nodeLossMix = (aKinds.contains("node-loss") || bKinds.contains("node-loss")) && !(a.proxy != nil || b.proxy != nil)
+                guard a.targets != nil, b.targets != nil else { continue }
+                let conflicting = stepHostKinds[i].isEmpty || stepHostKinds[j].isEmpty ? [] : stepHostKinds[i].intersection(stepHostKinds[j])
+                let nodeLossMix = (takesNodeDown[i] || takesNodeDown[j]) && !(a.proxy != nil || b.proxy != nil)
+                guard !conflicting.isEmpty || nodeLossMix else { continue }
+                guard let shared = targetsOf(i).intersection(targetsOf(j)).min() else { continue }
+                let target = targets[shared]
                 if let kind = conflicting.sorted().first {
                     reader.error(stepNodes[j].node, "step '\(b.name)' overlaps step '\(a.name)' (line \(stepNodes[i].node.mark?.line ?? 0)) on target '\(target.name)' with a conflicting fault (\(kind) twice); stagger them or pick disjoint targets")
-                } else if nodeLossMix, !aKinds.isDisjoint(with: hostKinds) || !bKinds.isDisjoint(with: hostKinds) {
+                } else {
                     reader.error(stepNodes[j].node, "step '\(b.name)' overlaps step '\(a.name)' (line \(stepNodes[i].node.mark?.line ?? 0)) on target '\(target.name)' while one of them takes the node down; stagger them or pick disjoint targets")
                 }
             }

@@ -5,8 +5,9 @@ import Yams
 /// Reads and validates a scheduler configuration file, reporting every problem at once as
 /// `FILE:LINE:COL: error: MESSAGE` (with "did you mean" for misspelt keys and values).
 ///
-/// It never crashes on bad input: the file size is capped, non-UTF-8 bytes are an error, YAML errors are reported at
-/// their position, and the walk over the document only follows the configuration's own shape (so alias bombs cost
+/// It never crashes on bad input: `YAMLInputGuard` (shared with plans) caps the size and nesting depth and refuses
+/// non-UTF-8 text, control characters and alias tricks at their position, YAML errors are reported at their position,
+/// and the walk over the document only follows the configuration's own shape (so alias bombs cost
 /// no more than the items listed at the top).
 public enum ScheduleConfigurationLoader {
     /// Largest configuration file accepted.
@@ -32,19 +33,28 @@ public enum ScheduleConfigurationLoader {
 
     /// Parses configuration bytes (`file` names them in diagnostics).
     public static func parse(data: Data, file: String, baseDirectory: String) throws(ScheduleConfigurationError) -> ScheduleConfiguration {
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: file, line: 1, column: 1,
-                message: "the configuration is not UTF-8 text")])
-        }
-        if text.contains("\0") {
-            throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: file, line: 1, column: 1,
-                message: "the configuration contains NUL bytes; it is not a YAML text file")])
+        // The plan reader's guard: size, encoding, nesting depth and alias tricks, refused before Yams sees the text.
+        var limits = YAMLInputGuard.Limits()
+        limits.maximumBytes = maxBytes
+        let text: String
+        switch YAMLInputGuard.check(data, limits: limits) {
+        case .success(let checked): text = checked
+        case .failure(let problem):
+            var diagnostic = problem.diagnostic(file: file)
+            switch problem.kind {
+            case .invalidUTF8: diagnostic.message = "the configuration is not UTF-8 text"
+            case .nulByte: diagnostic.message = "the configuration contains NUL bytes; it is not a YAML text file"
+            default: break
+            }
+            throw ScheduleConfigurationError(diagnostics: [diagnostic])
         }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ScheduleConfigurationError(diagnostics: [yamlDiagnostic(error, file: file)])
+            var diagnostic = yamlDiagnostic(error, file: file)
+            (diagnostic.line, diagnostic.column) = YAMLInputGuard.clamp(line: diagnostic.line, column: diagnostic.column, in: data)
+            throw ScheduleConfigurationError(diagnostics: [diagnostic])
         } catch {
             throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")])
         }
