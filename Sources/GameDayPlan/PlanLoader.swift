@@ -29,6 +29,17 @@ public enum PlanLoader {
         return load(data: data, file: path, baseDirectory: url.deletingLastPathComponent(), environment: environment)
     }
 
+    /// What a YAML file holds, judged by its top-level keys: a plan, or a `gameday schedule` configuration (which
+    /// has `scenarios:` and no `steps:`). A file that cannot be parsed is a plan, so loading it reports why.
+    public enum DocumentKind: Sendable, Equatable { case plan, scheduleConfiguration }
+
+    public static func documentKind(path: String) -> DocumentKind {
+        guard let data = FileManager.default.contents(atPath: path),
+              case .success(let document) = YAMLDocument.parse(file: path, data: data),
+              let keys = document.root.mapping?.keys.compactMap(\.string) else { return .plan }
+        return keys.contains("scenarios") && !keys.contains("steps") ? .scheduleConfiguration : .plan
+    }
+
     /// Loads and validates plan bytes; `file` is the name used in diagnostics, `baseDirectory` resolves
     /// `inventory:` and `runbook:` paths.
     public static func load(data: Data, file: String, baseDirectory: URL? = nil,
