@@ -108,6 +108,21 @@ final class PipedGameDay {
     }
 }
 
+/// Runs `gameday` to its end with stdout discarded and stderr on /dev/full (every write fails with ENOSPC).
+func runToDevFull(_ arguments: [String]) throws -> (process: Process, status: Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+    defer { try? full.close() }
+    process.standardError = full
+    try process.run()
+    process.waitUntilExit()
+    return (process, process.terminationStatus)
+}
+
 /// `stopPlan` plus a second check that is healthy while `marker` exists: removing the file produces a health
 /// transition (a progress line) while the fault is applied.
 func stopPlanWithMarker(pidFile: String, marker: String) -> String {
@@ -175,6 +190,31 @@ struct HostileExitTests {
         #expect(events.contains { $0["type"] as? String == "revert.end" && $0["ok"] as? Bool == true })
         #expect(events.last?["status"] as? String == "interrupted")
         #expect(FileManager.default.fileExists(atPath: runDir + "/postmortem.md"))
+    }
+
+    /// stderr on a device that is always full (/dev/full, ENOSPC): diagnostics are dropped without a crash (corelibs'
+    /// FileHandle.write used to trap), and a run whose output cannot be written is interrupted before it applies
+    /// anything — journaled, exit 3.
+    @Test func unwritableStderrNeverCrashes() async throws {
+        let dir = try temporaryDirectory("devfull")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "version: 1\nname: bad\nstep: []\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let validate = try runToDevFull(["validate", dir + "/bad.yaml"])
+        #expect(validate.process.terminationReason == .exit && validate.status == 2,
+                "validate with stderr on /dev/full: \(validate.process.terminationReason == .exit ? "exit" : "killed by signal") \(validate.status)")
+
+        let victim = try Victim(directory: dir)
+        defer { victim.stop() }
+        try stopPlan(pidFile: victim.pidFile).write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
+        let run = try runToDevFull(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input"])
+        #expect(run.process.terminationReason == .exit && run.status == 3,
+                "run with stderr on /dev/full: \(run.process.terminationReason == .exit ? "exit" : "killed by signal") \(run.status)")
+        #expect(victim.state != "T")
+        let runDir = try #require(runDirectories(dir + "/runs").first)
+        let events = journalLines(runDir)
+        #expect(!types(events).contains("inject.begin"), "a fault was applied although nobody could see the run")
+        #expect(events.contains { $0["type"] as? String == "error" && ($0["message"] as? String ?? "").contains("No space left on device") })
+        #expect(events.last?["status"] as? String == "interrupted")
     }
 
     /// The runs directory's filesystem (a real 1 MiB tmpfs) fills up mid-fault: the fault is still reverted, the
