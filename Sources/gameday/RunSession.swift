@@ -223,13 +223,15 @@ final class SignalForwarder: @unchecked Sendable {
     init(_ handler: @escaping @Sendable (String) -> Void) {
         // A parent may have started us with these signals blocked (children inherit the mask); an operator's
         // Ctrl-C and a scheduler's SIGTERM must always reach the run.
+        // `nohup gameday run …` starts us with SIGHUP ignored: the operator asked the run to outlive the terminal,
+        // so that request is kept (and SIGHUP stays ignored) instead of turning a logout into an abort.
+        let hangupIgnored = Self.isIgnored(SIGHUP)
+        signals = Self.forwarded.filter { !(hangupIgnored && $0.0 == SIGHUP) }
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
-        sigaddset(&unblock, SIGHUP)
+        for (number, _) in signals { sigaddset(&unblock, number) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for (number, name) in Self.forwarded {
+        for (number, name) in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(name) }
@@ -239,11 +241,19 @@ final class SignalForwarder: @unchecked Sendable {
     }
 
     static let forwarded: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")]
+    /// The signals this forwarder took over (SIGHUP is left out when it was ignored at start).
+    private let signals: [(Int32, String)]
+
+    private static func isIgnored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(number, nil, &current) == 0 else { return false }
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
 
     func stop() {
         sources.forEach { $0.cancel() }
         sources.removeAll()
-        for (number, _) in Self.forwarded { signal(number, SIG_DFL) }
+        for (number, _) in signals { signal(number, SIG_DFL) }
     }
 }
 

@@ -24,10 +24,13 @@ final class GameDayProcess: @unchecked Sendable {
     private var outData = Data(), errData = Data()
     private var openStreams = 2
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil) throws {
+    /// `launcher`: a command that execs gameday, e.g. `["/usr/bin/nohup"]` (empty: gameday itself).
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil,
+         launcher: [String] = []) throws {
         #expect(FileManager.default.isExecutableFile(atPath: GameDayBinary.path), "gameday binary missing at \(GameDayBinary.path); build with --build-tests")
-        process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
-        process.arguments = arguments
+        let argv = launcher + [GameDayBinary.path] + arguments
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env

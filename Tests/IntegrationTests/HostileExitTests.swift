@@ -163,6 +163,27 @@ struct HostileExitTests {
         #expect(events.last?["status"] as? String == "interrupted")
     }
 
+    /// `nohup gameday run …` asked to outlive the terminal: SIGHUP stays ignored (the fault stays until its
+    /// scheduled revert or another signal), while SIGINT still reverts and exits 3.
+    @Test func nohupKeepsRunningOnSighup() async throws {
+        let dir = try temporaryDirectory("nohup")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let victim = try Victim(directory: dir)
+        defer { victim.stop() }
+        try stopPlan(pidFile: victim.pidFile).write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
+        let run = try GameDayProcess(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input"], launcher: ["/usr/bin/nohup"])
+        #expect(await eventually { victim.state == "T" }, "the victim was never stopped; stderr: \(run.stderr)")
+        kill(run.pid, SIGHUP)
+        // Bounded: the run either ignores SIGHUP (keeps going) or reacts within this time.
+        #expect(await eventually(timeout: .seconds(2)) { !run.process.isRunning } == false, "nohup'd run ended on SIGHUP; stderr: \(run.stderr)")
+        #expect(victim.state == "T")
+        kill(run.pid, SIGINT)
+        #expect(await run.wait(timeout: .seconds(60)) == 3, "stderr: \(run.stderr.suffix(1500))")
+        #expect(victim.state != "T")
+        let runDir = try #require(runDirectories(dir + "/runs").first)
+        #expect(!journalLines(runDir).contains { $0["type"] as? String == "signal" && $0["name"] as? String == "SIGHUP" })
+    }
+
     /// stdout and stderr become closed pipes mid-fault (the reader went away, like `| head` quitting): the run
     /// notices, reverts everything, journals why, and exits 3 — it used to die of SIGPIPE at its next progress
     /// line (status 141) with the victim left stopped.
