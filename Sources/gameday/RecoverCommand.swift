@@ -57,7 +57,13 @@ struct RecoverCommand: AsyncParsableCommand {
                 Console.err("gameday recover: no runs directory at \(runsDir); nothing to recover")
                 return
             }
-            directories = try RunDirectory.list(in: url)
+            do {
+                directories = try RunDirectory.list(in: url)
+            } catch {
+                // Runs that cannot be listed cannot be checked: as far as anyone can tell, a fault may be active.
+                Console.err("gameday recover: FAULTS MAY STILL BE ACTIVE: cannot list the runs in \(runsDir): \(error)")
+                throw ExitCode(ExitCodes.revertFailed)
+            }
         } else {
             directories = runs.map { RunDirectory(url: URL(fileURLWithPath: $0, isDirectory: true)) }
         }
