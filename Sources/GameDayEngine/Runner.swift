@@ -30,6 +30,38 @@ public struct RunOutcome: Sendable, Equatable {
     public var status: RunEnd.Status
     public var reason: String?
     public var stillActive: [String]
+    /// Faults whose apply was attempted (their `inject.begin` was journaled); 0 means nothing was touched.
+    public var faultsAttempted: Int
+    /// Why the journal stopped accepting writes (a full disk), if it did. The run still reverted everything it
+    /// applied, but the journal lacks what happened after the failure (and `run.end`).
+    public var journalError: String?
+
+    /// Whether every event reached the journal.
+    public var journalComplete: Bool { journalError == nil }
+
+    public init(status: RunEnd.Status, reason: String? = nil, stillActive: [String] = [], faultsAttempted: Int = 0,
+                journalError: String? = nil) {
+        self.status = status; self.reason = reason; self.stillActive = stillActive
+        self.faultsAttempted = faultsAttempted; self.journalError = journalError
+    }
+
+    /// The process exit code (DESIGN.md's CLI contract) of a run that ended this way.
+    ///
+    /// - Parameters:
+    ///   - journaled: the code the journal's own analysis gives (nil when the journal could not be read).
+    ///   - recordWritten: whether the postmortem was written.
+    ///
+    /// A fault still active is 4, whatever else happened. When the journal and postmortem are whole, the journal
+    /// decides (it is the truth). When the journal broke (a full disk), it lacks the reverts and would call every
+    /// fault open, so this outcome decides: 2 only if nothing was touched, else 3 (everything was reverted). When
+    /// only the postmortem is missing, 4 from the journal stands, anything else becomes 3. Never 0 or 1 with an
+    /// incomplete record: the record that would prove "held" or "violated" is missing.
+    public func exitCode(journaled: Int32?, recordWritten: Bool) -> Int32 {
+        if !stillActive.isEmpty { return 4 }
+        if !journalComplete { return faultsAttempted == 0 ? 2 : 3 }
+        if recordWritten, let journaled { return journaled }
+        return journaled == 4 ? 4 : 3
+    }
 }
 
 /// Finds the injector for a fault on a target (nil target: the step has no targets, e.g. a proxy fault).
@@ -70,6 +102,10 @@ public actor Runner {
     private var guardrails: GuardrailStateMachine
     private var guardrailsArmed = true
     private var journalBroken = false
+    private var journalError: String?
+    private var faultsAttempted = 0
+    /// Interruptions that arrived before `run()` journaled `run.start`; journaled right after it.
+    private var pendingInterruptions: [EventBody] = []
     private var generator: SeededGenerator
 
     public init(configuration: RunConfiguration, clock: any RunClock, injectors: @escaping InjectorLookup,
@@ -87,9 +123,29 @@ public actor Runner {
 
     /// A signal arrived: stop the chaos, revert everything now, skip the recovery wait.
     public func interrupt(signal: String) async {
-        await record(.signal(SignalReceived(name: signal)))
+        guard state != .finished else { return }
+        await interrupt(events: [.signal(SignalReceived(name: signal))], reason: "interrupted by \(signal)")
         progress("received \(signal): reverting everything now")
-        abort(.signal, reason: "interrupted by \(signal)")
+    }
+
+    /// The controller's own output went away (stdout or stderr became a closed pipe, or stopped accepting writes):
+    /// nobody can watch the run any more, so it is treated like a signal — revert everything now, journal why.
+    /// Journaled as an error with the details plus a `SIGPIPE` signal event (what the kernel sends on such a write).
+    public func outputLost(_ why: String) async {
+        await interrupt(events: [.error(RunError(message: "the controller's output went away (\(why)): treating it as an interruption and reverting everything")),
+                                 .signal(SignalReceived(name: "SIGPIPE"))],
+                        reason: "interrupted: output went away (\(why))")
+    }
+
+    private func interrupt(events: [EventBody], reason: String) async {
+        // After run.end nothing is left to revert, and the journal must end with run.end.
+        guard state != .finished else { return }
+        if state == .idle {
+            pendingInterruptions += events
+        } else {
+            for body in events { await record(body) }
+        }
+        abort(.signal, reason: reason)
         interruptEvent.fire()
     }
 
@@ -112,8 +168,10 @@ public actor Runner {
         } catch {
             // Without a journal nothing may be injected: invariant 1.
             state = .finished
-            return RunOutcome(status: .failed, reason: "cannot write the journal: \(error)", stillActive: [])
+            return RunOutcome(status: .failed, reason: "cannot write the journal: \(error)", journalError: "\(error)")
         }
+        for body in pendingInterruptions { await record(body) }
+        pendingInterruptions = []
         let (samples, continuation) = AsyncStream<ProbeSample>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
         let checks = configuration.start.checks
         await withTaskGroup(of: Void.self) { group in
@@ -136,10 +194,10 @@ public actor Runner {
             continuation.finish()
             group.cancelAll()
         }
-        let outcome = finalOutcome()
-        await record(.runEnd(RunEnd(status: outcome.status, reason: outcome.reason, stillActive: outcome.stillActive)))
+        await record(.runEnd(RunEnd(status: finalOutcome().status, reason: abortReason, stillActive: stillActive)))
         state = .finished
-        return outcome
+        // Computed after run.end, so a journal that failed on run.end itself is reported as incomplete.
+        return finalOutcome()
     }
 
     private func finalOutcome() -> RunOutcome {
@@ -150,7 +208,8 @@ public actor Runner {
         case .signal: status = .interrupted
         case .error: status = .failed
         }
-        return RunOutcome(status: status, reason: abortReason, stillActive: stillActive)
+        return RunOutcome(status: status, reason: abortReason, stillActive: stillActive, faultsAttempted: faultsAttempted,
+                          journalError: journalError)
     }
 
     private func mainFlow(_ schedule: Schedule) async {
@@ -171,13 +230,7 @@ public actor Runner {
         }
         // Every way out of the chaos passes here: revert whatever is still applied, newest first.
         if !applied.isEmpty {
-            let reason: RevertBegin.Reason
-            switch abortCause {
-            case .guardrail: reason = .guardrail
-            case .signal: reason = .signal
-            case .error: reason = .error
-            case nil: reason = .scheduled
-            }
+            let reason = revertReason
             progress("reverting \(applied.count) applied fault(s) (\(reason.rawValue))")
             await revertAll(reason: reason)
         }
@@ -216,20 +269,28 @@ public actor Runner {
                     target: fault.target, description: fault.description, recipe: fault.recipe)))
             } catch {
                 journalBroken = true
+                journalError = journalError ?? "\(error)"
                 await fail("cannot journal inject.begin for \(faultID), so it is not applied: \(error)")
                 return
             }
             applied.append(AppliedFault(faultID: faultID, stepIndex: step.index, recipe: fault.recipe))
+            faultsAttempted += 1
         }
         let dryRun = configuration.dryRun
-        let results: [(String, Result<String?, any Error>)] = await forEach(prepared, limit: configuration.parallelism) { item in
+        let abortEvent = abortEvent
+        // nil: not applied, because an abort (a signal, a guardrail, a broken journal) was requested first. Checked
+        // right before each apply: the journal's fsyncs and earlier applies of this step take time.
+        let results: [(String, Result<String?, any Error>?)] = await forEach(prepared, limit: configuration.parallelism) { item in
             let (fault, faultID) = item
+            if abortEvent.isFired { return (faultID, nil) }
             if dryRun { return (faultID, .success("dry run: not applied")) }
             do { return (faultID, .success(try await fault.apply())) } catch { return (faultID, .failure(error)) }
         }
         var failures: [String] = []
         for (faultID, result) in results {
             switch result {
+            case nil:
+                await closeUnapplied(faultID)
             case .success(let detail):
                 await record(.injectEnd(FaultOutcome(faultID: faultID, ok: true, detail: detail)))
                 progress("T+\(clock.now()) injected \(step.fault.kindName) [\(step.name)] on \(faultID.split(separator: ".", maxSplits: 1).last ?? ""): \(detail ?? "ok")")
@@ -246,7 +307,25 @@ public actor Runner {
         }
     }
 
+    /// A fault whose `inject.begin` was journaled but that was never applied (the run was aborted first): the
+    /// journal says so and closes it, so neither the postmortem nor `gameday recover` takes it for an open fault.
+    private func closeUnapplied(_ faultID: String) async {
+        applied.removeAll { $0.faultID == faultID }
+        await record(.injectEnd(FaultOutcome(faultID: faultID, ok: false, error: "not applied: the run was aborted before this fault's turn (\(abortReason ?? "abort"))")))
+        await record(.revertBegin(RevertBegin(faultID: faultID, reason: revertReason, attempt: 1)))
+        await record(.revertEnd(FaultOutcome(faultID: faultID, ok: true, detail: "nothing to revert: never applied")))
+    }
+
     // MARK: - Reverting
+
+    private var revertReason: RevertBegin.Reason {
+        switch abortCause {
+        case .guardrail: return .guardrail
+        case .signal: return .signal
+        case .error: return .error
+        case nil: return .scheduled
+        }
+    }
 
     private func revertStep(_ stepIndex: Int, reason: RevertBegin.Reason) async {
         let faults = applied.filter { $0.stepIndex == stepIndex }.reversed()
@@ -350,6 +429,7 @@ public actor Runner {
             try await recorder.record(body)
         } catch {
             journalBroken = true
+            journalError = journalError ?? "\(error)"
             logger.critical("journal write failed: \(error)")
             progress("error: journal write failed: \(error); reverting everything")
             abort(.error, reason: "journal write failed: \(error)")

@@ -37,8 +37,7 @@ public final class JournalWriter: Sendable {
         }
         if !existed {
             // A new file's directory entry is only durable once its directory is synced.
-            let dir = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dir >= 0 { _ = fsync(dir); closeDescriptor(dir) }
+            syncDirectory(url.deletingLastPathComponent().path)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -14,3 +14,12 @@ func closeDescriptor(_ fd: Int32) {
 func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(fd, buffer, count)
 }
+
+/// `fsync(2)` on a directory, which makes the entries created in it durable. Best effort: a filesystem that cannot
+/// sync directories (some network filesystems) must not stop a run.
+func syncDirectory(_ path: String) {
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    _ = fsync(fd)
+    closeDescriptor(fd)
+}

@@ -34,7 +34,13 @@ public struct RunDirectory: Sendable, Equatable, Hashable {
         for attempt in 1...1000 {
             let name = attempt == 1 ? base : "\(base)-\(attempt)"
             let dir = runsDir.appendingPathComponent(name)
-            if mkdir(dir.path, 0o755) == 0 { return RunDirectory(url: dir) }
+            if mkdir(dir.path, 0o755) == 0 {
+                // The new entry is durable only once its parent is synced: without this, a crash (power loss) right
+                // after the run's first fsync'd journal line could lose the whole run directory, and with it the
+                // write-ahead record `gameday recover` needs.
+                syncDirectory(runsDir.path)
+                return RunDirectory(url: dir)
+            }
             let code = errno
             guard code == EEXIST else {
                 throw JournalError.cannotCreateRunDirectory(path: dir.path, reason: errnoText(code))

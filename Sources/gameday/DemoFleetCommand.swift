@@ -63,7 +63,7 @@ struct DemoFleetCommand: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 let line = String(decoding: try encoder.encode(fleet.endpoints), as: UTF8.self)
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                Console.out(line)
             }
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

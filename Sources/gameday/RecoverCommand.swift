@@ -14,8 +14,13 @@ struct RecoverCommand: AsyncParsableCommand {
         discussion: """
         Scans the runs directory (or the given run directories) for runs whose journal shows faults that were \
         applied and never reverted — e.g. after the controller was killed with SIGKILL — reverts them newest first, \
-        journals each revert and re-renders the postmortem. Runs still in progress (their lock is held) are left \
-        alone. Exit 0 when nothing is left applied, 4 when a fault could not be reverted.
+        journals each revert and re-renders the postmortem. Each run's lock is taken before its journal is read, so a \
+        run still in progress (or being recovered by another process) is never touched: it is skipped and said so. \
+        When a journal cannot be appended (a full or read-only disk), the faults are reverted anyway and stderr says \
+        loudly that the journal still shows them open.
+        Exit: 0 nothing is left applied; 4 a fault may still be active (a revert failed, a journal could not be read \
+        or appended, or the postmortem could not be written); 5 a run was skipped because another gameday process \
+        holds its lock (try again when it ends). 4 wins over 5.
         """
     )
 
@@ -31,6 +36,15 @@ struct RecoverCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Only list what would be reverted.")
     var dryRun = false
 
+    /// What recovering one run came to.
+    private struct Tally {
+        var reverted = 0
+        /// Faults that may still be active.
+        var failed = 0
+        /// The run's record could not be read or written; its faults may still be active as far as anyone can tell.
+        var recordProblem = false
+    }
+
     func run() async throws {
         guard let deadline = TimeSpan(parsing: revertDeadline), deadline.milliseconds > 0 else {
             throw ValidationError("--revert-deadline must be a duration such as 30s")
@@ -43,97 +57,169 @@ struct RecoverCommand: AsyncParsableCommand {
                 Console.err("gameday recover: no runs directory at \(runsDir); nothing to recover")
                 return
             }
-            directories = try RunDirectory.list(in: url)
+            do {
+                directories = try RunDirectory.list(in: url)
+            } catch {
+                // Runs that cannot be listed cannot be checked: as far as anyone can tell, a fault may be active.
+                Console.err("gameday recover: FAULTS MAY STILL BE ACTIVE: cannot list the runs in \(runsDir): \(error)")
+                throw ExitCode(ExitCodes.revertFailed)
+            }
         } else {
             directories = runs.map { RunDirectory(url: URL(fileURLWithPath: $0, isDirectory: true)) }
         }
         let executors = ExecutorCatalog(runID: "recover", logger: logger)
         let catalog = InjectorCatalog(executors: executors, logger: logger)
         let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
-        var failed = 0, reverted = 0, examined = 0
+        var failed = 0, reverted = 0, examined = 0, skipped = 0, recordProblems = 0
         for directory in directories {
-            guard FileManager.default.fileExists(atPath: directory.journalURL.path) else { continue }
-            if RunLock.isHeld(directory: directory.url) {
-                Console.err("\(directory.id): in progress (locked by a running gameday); skipped")
+            guard FileManager.default.fileExists(atPath: directory.journalURL.path) else {
+                if !runs.isEmpty { Console.err("\(directory.id): no journal.jsonl in \(directory.url.path); nothing to recover there") }
                 continue
             }
+            // The lock first, then the journal: between a check and a later lock, a run could start or end (or a
+            // second recover could revert and append), and this process would act on a stale reading.
+            let lock: RunLock?
+            do {
+                lock = try RunLock.acquire(directory: directory.url)
+            } catch {
+                Console.err("\(directory.id): \(error); skipped")
+                recordProblems += 1
+                continue
+            }
+            guard let lock else {
+                Console.err("\(directory.id): skipped: another gameday process holds its lock (a run in progress, or another recover); try again when it ends")
+                skipped += 1
+                continue
+            }
+            defer { lock.release() }
             examined += 1
-            let result = try await recover(directory, reverter: reverter, deadline: deadline)
-            failed += result.failed; reverted += result.reverted
+            let tally = await recover(directory, reverter: reverter, deadline: deadline)
+            failed += tally.failed; reverted += tally.reverted
+            if tally.recordProblem { recordProblems += 1 }
         }
         await executors.close()
-        Console.err("gameday recover: examined \(examined) run(s); reverted \(reverted) fault(s); \(failed) still active")
-        if failed > 0 { throw ExitCode(ExitCodes.revertFailed) }
+        Console.err("gameday recover: examined \(examined) run(s); reverted \(reverted) fault(s); \(failed) still active"
+                    + (skipped > 0 ? "; \(skipped) run(s) skipped (locked)" : "")
+                    + (recordProblems > 0 ? "; \(recordProblems) run(s) whose journal or postmortem could not be read or written" : ""))
+        if failed > 0 || recordProblems > 0 { throw ExitCode(ExitCodes.revertFailed) }
+        if skipped > 0 { throw ExitCode(ExitCodes.skippedLocked) }
     }
 
-    private func recover(_ directory: RunDirectory, reverter: any FaultReverter, deadline: TimeSpan) async throws -> (reverted: Int, failed: Int) {
-        let contents = try JournalReader.read(url: directory.journalURL)
+    /// Recovers one run whose lock this process holds. Never throws: every problem is said on stderr and counted.
+    private func recover(_ directory: RunDirectory, reverter: any FaultReverter, deadline: TimeSpan) async -> Tally {
+        let contents: JournalContents
+        do {
+            contents = try JournalReader.read(url: directory.journalURL)
+        } catch {
+            Console.err("\(directory.id): FAULTS MAY STILL BE ACTIVE: cannot read its journal: \(error)")
+            return Tally(recordProblem: true)
+        }
         let open = OpenFaults(events: contents.events)
-        if open.isEmpty && open.hasRunEnd { return (0, 0) }
+        if open.isEmpty && open.hasRunEnd { return Tally() }
         if dryRun {
             for fault in open.faults {  // already newest first
                 Console.out("\(directory.id): would revert \(fault.faultID) (\(fault.fault) on \(fault.target)): \(fault.manualInstructions)")
             }
             if !open.hasRunEnd { Console.out("\(directory.id): would close the journal (no run.end)") }
-            return (0, 0)
-        }
-        let lock = try RunLock(directory: directory.url)
-        defer { lock.release() }
-        let writer = try JournalWriter(url: directory.journalURL)
-        defer { writer.close() }
-        let first = contents.events.first
-        let clock = ResumedRunClock(runStartWall: (first?.wall ?? 0) - (first?.t ?? 0))
-        let recorder = SequencedRecorder(clock: clock, startingAfter: contents.events.last?.seq ?? 0) { event, sync in
-            try writer.append(event, sync: sync)
+            return Tally()
         }
         if contents.tornTail { Console.err("\(directory.id): the journal's last line was torn (the controller died mid-write)") }
-        var reverted = 0, failed = 0
+        let journal = RecoverJournal(directory: directory, lastSeq: contents.events.last?.seq ?? 0,
+                                     runStartWall: (contents.events.first?.wall ?? 0) - (contents.events.first?.t ?? 0))
+        var tally = Tally()
         for fault in open.faults {  // already newest first
             Console.err("\(directory.id): reverting \(fault.faultID) (\(fault.fault) on \(fault.target))")
-            if try await revert(fault, reverter: reverter, recorder: recorder, clock: clock, deadline: deadline) {
-                reverted += 1
+            if await revert(fault, reverter: reverter, journal: journal, deadline: deadline) {
+                tally.reverted += 1
             } else {
-                failed += 1
+                tally.failed += 1
                 Console.err("\(directory.id): FAULT STILL ACTIVE: \(fault.faultID); finish by hand: \(fault.manualInstructions)")
             }
         }
         if !open.hasRunEnd {
-            try await recorder.record(.runEnd(RunEnd(status: .failed,
+            await journal.record(.runEnd(RunEnd(status: .failed,
                 reason: "the controller stopped before the run finished; gameday recover reverted what it left applied",
-                stillActive: failed > 0 ? open.faults.map(\.faultID) : [])))
+                stillActive: tally.failed > 0 ? open.faults.map(\.faultID) : [])))
         }
-        let after = try JournalReader.read(url: directory.journalURL)
-        let markdown = Postmortem.render(after.events, integrity: JournalIntegrity(tornTail: after.tornTail, skippedLines: after.skippedLines))
-        try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
-        Console.out(directory.postmortemURL.path)
-        return (reverted, failed)
+        journal.close()
+        if let problem = journal.problem {
+            tally.recordProblem = true
+            Console.err("\(directory.id): WARNING: the journal could not be appended (\(problem)); the reverts above happened but are not in it, "
+                        + "so it still shows \(open.faults.count) fault(s) open. Free space (or make it writable) and run `gameday recover \(directory.url.path)` again to close it (the reverts are harmless to repeat).")
+            return tally
+        }
+        do {
+            let after = try JournalReader.read(url: directory.journalURL)
+            let markdown = Postmortem.render(after.events, integrity: JournalIntegrity(tornTail: after.tornTail, skippedLines: after.skippedLines))
+            try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
+            Console.out(directory.postmortemURL.path)
+        } catch {
+            tally.recordProblem = true
+            Console.err("\(directory.id): cannot write the postmortem: \(error); run `gameday report \(directory.url.path)` once that is fixed")
+        }
+        return tally
     }
 
-    private func revert(_ fault: OpenFaults.Fault, reverter: any FaultReverter, recorder: SequencedRecorder,
-                        clock: ResumedRunClock, deadline: TimeSpan) async throws -> Bool {
+    private func revert(_ fault: OpenFaults.Fault, reverter: any FaultReverter, journal: RecoverJournal,
+                        deadline: TimeSpan) async -> Bool {
         let start = ContinuousClock.now
         var attempt = 1
         var generator = SeededGenerator(seed: UInt64(fault.injectSeq))
         while true {
-            try await recorder.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: .recover, attempt: attempt)))
+            await journal.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: .recover, attempt: attempt)))
             do {
                 let detail = try await reverter.revert(fault.recipe)
-                try await recorder.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
+                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
                 return true
             } catch {
                 let elapsed = TimeSpan(ContinuousClock.now - start)
                 if elapsed >= deadline {
-                    try await recorder.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
+                    await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
                         error: "gave up after \(attempt) attempt(s): \(error)", manual: fault.manualInstructions)))
                     return false
                 }
-                try await recorder.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
+                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
                 let ceiling = min(5000, 250 << min(attempt, 10))
-                try await Task.sleep(for: .milliseconds(Int(generator.next() % UInt64(ceiling + 1))))
+                try? await Task.sleep(for: .milliseconds(Int(generator.next() % UInt64(ceiling + 1))))
                 attempt += 1
             }
         }
     }
+}
+
+/// Appends `recover`'s events to a run's journal, continuing its sequence and clock. A journal that cannot be
+/// opened or appended (a full or read-only disk) does not stop the reverts: the first problem is kept, later
+/// events are dropped (a gap in the sequence would be worse), and the caller says so loudly.
+final class RecoverJournal: @unchecked Sendable {
+    // Safe: used by one task at a time (recover reverts one fault after another); `recorder` is an actor.
+    private let writer: JournalWriter?
+    private let recorder: SequencedRecorder?
+    private(set) var problem: String?
+
+    init(directory: RunDirectory, lastSeq: Int, runStartWall: Int64) {
+        do {
+            let writer = try JournalWriter(url: directory.journalURL)
+            self.writer = writer
+            recorder = SequencedRecorder(clock: ResumedRunClock(runStartWall: runStartWall), startingAfter: lastSeq) { event, sync in
+                try writer.append(event, sync: sync)
+            }
+        } catch {
+            writer = nil
+            recorder = nil
+            problem = "\(error)"
+        }
+    }
+
+    func record(_ body: EventBody) async {
+        guard problem == nil, let recorder else { return }
+        do {
+            try await recorder.record(body)
+        } catch {
+            problem = "\(error)"
+        }
+    }
+
+    func close() { writer?.close() }
 }
 
 /// Continues a run's clock in a later process: offsets are wall-clock time since the run started (the monotonic

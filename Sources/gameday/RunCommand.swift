@@ -9,9 +9,15 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a game day: baseline, faults, recovery; health checks throughout; guardrails; always revert; postmortem.",
         discussion: """
         Prints the run directory (runs/<UTC time>-<plan name>/ with plan.yaml, journal.jsonl, postmortem.md) on stdout. \
-        SIGINT or SIGTERM reverts every applied fault and ends the run. While it runs at a terminal, type d⏎ when you \
-        detect the problem, m⏎ when it is mitigated, n TEXT⏎ for a note: they land on the postmortem's timeline.
-        Exit: 0 hypothesis held, 1 violated, 2 invalid plan or the run could not start (nothing applied), 3 aborted (guardrail or signal), 4 a revert failed.
+        SIGINT, SIGTERM or SIGHUP (the terminal or ssh session closed) reverts every applied fault and ends the run; so \
+        does losing stdout or stderr (a closed pipe such as `| head` quitting, a hung-up terminal, a log that cannot be \
+        written): nobody could watch the run any more. A full disk under the runs directory also ends it, reverted; \
+        what the journal or postmortem could not hold is said on stderr, still-active faults first. While it runs at a \
+        terminal, type d⏎ when you detect the problem, m⏎ when it is mitigated, n TEXT⏎ for a note: they land on the \
+        postmortem's timeline.
+        Exit: 0 hypothesis held, 1 violated, 2 invalid plan or the run could not start (nothing applied), 3 aborted \
+        (guardrail, signal, lost output, or an incomplete record after a full disk; everything reverted), 4 a revert \
+        failed (a fault may still be active).
         """
     )
 

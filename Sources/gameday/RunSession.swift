@@ -85,6 +85,11 @@ struct RunSession {
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger), recorder: recorder, context: context, logger: logger,
                             progress: { line in if !quiet { Console.err(line) } })
+        // A closed stdout/stderr (the pager quit, the terminal or log reader went away) interrupts the run like a
+        // signal: nobody can watch it any more. Noticed on the next failed write or at once by the watcher.
+        Console.onOutputLost { why in Task { await runner.outputLost(why) } }
+        let watcher = OutputWatcher()
+        defer { watcher?.stop(); Console.onOutputLost(nil) }
 
         if !quiet {
             Console.err("gameday: running \(plan.name) (seed \(schedule.seed)\(options.dryRun ? ", DRY RUN" : "")) for about \(schedule.totalDuration); journal: \(directory.journalURL.path)")
@@ -107,19 +112,65 @@ struct RunSession {
         let outcome = await runner.run()
         await proxies.stop()
         await executors.close()
+        writer.close()
+        return finish(outcome, directory: directory)
+    }
 
-        let contents = try JournalReader.read(url: directory.journalURL)
-        let analysis = RunAnalysis(events: contents.events)
-        let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines))
-        try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
-        if !quiet {
-            Console.err("gameday: \(outcome.status.rawValue)\(outcome.reason.map { " (\($0))" } ?? ""); verdict \(analysis.verdict.title)")
-            if !outcome.stillActive.isEmpty {
-                Console.err("gameday: FAULT STILL ACTIVE: \(outcome.stillActive.joined(separator: ", ")); see \(directory.postmortemURL.path)")
+    /// Renders the postmortem and works out the exit code. Never throws: faults were (possibly) applied, so exit 2
+    /// ("nothing touched") is no longer an honest answer. What cannot be written to the run directory (a full disk)
+    /// is said on stderr instead — still-active faults first, then what happened.
+    private func finish(_ outcome: RunOutcome, directory: RunDirectory) -> Result {
+        if !outcome.stillActive.isEmpty {
+            Console.err("gameday: FAULT STILL ACTIVE: \(outcome.stillActive.joined(separator: ", ")); finish by hand (see the postmortem or the journal) or run `gameday recover \(directory.url.path)`")
+        }
+        var journaled: Int32?
+        var verdict: String?
+        var postmortemError: String?
+        do {
+            let contents = try JournalReader.read(url: directory.journalURL)
+            let analysis = RunAnalysis(events: contents.events)
+            journaled = analysis.exitCode
+            verdict = analysis.verdict.title
+            let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines))
+            do {
+                try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
+            } catch {
+                postmortemError = "\(error.localizedDescription)"
             }
+        } catch {
+            postmortemError = "cannot read the journal back: \(error)"
+        }
+        let exitCode = outcome.exitCode(journaled: journaled, recordWritten: postmortemError == nil)
+        let complete = outcome.journalComplete && postmortemError == nil
+        if !complete { verdict = Self.verdictTitle(exitCode: exitCode) + " (record incomplete)" }
+        let title = verdict ?? Self.verdictTitle(exitCode: exitCode)
+        if !options.quiet || !complete {
+            Console.err("gameday: \(outcome.status.rawValue)\(outcome.reason.map { " (\($0))" } ?? ""); verdict \(title)")
+        }
+        if let journalError = outcome.journalError {
+            // Loud whatever --quiet says: the journal is the run's record and part of it is missing.
+            Console.err("gameday: the journal stopped accepting writes (\(journalError)): it lacks what happened after that, including the reverts and run.end")
+            Console.err("gameday: faults applied: \(outcome.faultsAttempted); still active: \(outcome.stillActive.isEmpty ? "none (every applied fault was reverted)" : outcome.stillActive.joined(separator: ", "))")
+            if outcome.faultsAttempted > 0 {
+                Console.err("gameday: once there is space, `gameday recover \(directory.url.path)` closes the journal (its reverts are harmless repeats)")
+            }
+        }
+        if let postmortemError {
+            Console.err("gameday: cannot write the postmortem \(directory.postmortemURL.path): \(postmortemError); once there is space, run `gameday report \(directory.url.path)`")
+        } else if !options.quiet {
             Console.err("gameday: postmortem: \(directory.postmortemURL.path)")
         }
-        return Result(runDirectory: directory, exitCode: analysis.exitCode, verdict: analysis.verdict.title)
+        return Result(runDirectory: directory, exitCode: exitCode, verdict: title)
+    }
+
+    private static func verdictTitle(exitCode: Int32) -> String {
+        switch exitCode {
+        case ExitCodes.held: return "HELD"
+        case ExitCodes.violated: return "VIOLATED"
+        case ExitCodes.invalid: return "NOTHING TOUCHED"
+        case ExitCodes.revertFailed: return "REVERT FAILED"
+        default: return "ABORTED"
+        }
     }
 }
 
@@ -134,13 +185,26 @@ final class RunLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw ValidationError("run \(directory.lastPathComponent) is locked by another gameday process") }
     }
 
-    /// Whether some live process holds the run's lock.
-    static func isHeld(directory: URL) -> Bool {
-        let fd = open(directory.appendingPathComponent(".lock").path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
-        return true
+    private init(fd: Int32) { self.fd = fd }
+
+    /// Takes the run's lock if no other process holds it: nil when it is held (a live run, or another `recover`).
+    /// A lock file that cannot be created or opened for writing (a read-only or full filesystem) is opened
+    /// read-only: flock(2) does not need write access, and recovering such a run is exactly when it matters.
+    static func acquire(directory: URL) throws -> RunLock? {
+        let path = directory.appendingPathComponent(".lock").path
+        var fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        // No lock file and none can be made: no run can be holding one either (a run makes it first thing), so the
+        // directory itself is locked, which still keeps two `recover`s apart.
+        if fd < 0 { fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            throw ValidationError("cannot open the run lock in \(directory.path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        return RunLock(fd: fd)
     }
 
     func release() {
@@ -149,7 +213,8 @@ final class RunLock {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a call (once per signal), instead of the default of dying on the spot.
+/// Turns SIGINT, SIGTERM and SIGHUP into a call (once per signal), instead of the default of dying on the spot.
+/// SIGHUP is what a run gets when the operator's terminal or ssh session closes: it must revert, not die.
 final class SignalForwarder: @unchecked Sendable {
     // Safe: sources are created in init and only cancelled in stop(); the handler runs on a serial queue.
     private var sources: [DispatchSourceSignal] = []
@@ -158,12 +223,15 @@ final class SignalForwarder: @unchecked Sendable {
     init(_ handler: @escaping @Sendable (String) -> Void) {
         // A parent may have started us with these signals blocked (children inherit the mask); an operator's
         // Ctrl-C and a scheduler's SIGTERM must always reach the run.
+        // `nohup gameday run …` starts us with SIGHUP ignored: the operator asked the run to outlive the terminal,
+        // so that request is kept (and SIGHUP stays ignored) instead of turning a logout into an abort.
+        let hangupIgnored = Self.isIgnored(SIGHUP)
+        signals = Self.forwarded.filter { !(hangupIgnored && $0.0 == SIGHUP) }
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
+        for (number, _) in signals { sigaddset(&unblock, number) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        for (number, name) in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(name) }
@@ -172,11 +240,20 @@ final class SignalForwarder: @unchecked Sendable {
         }
     }
 
+    static let forwarded: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")]
+    /// The signals this forwarder took over (SIGHUP is left out when it was ignored at start).
+    private let signals: [(Int32, String)]
+
+    private static func isIgnored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(number, nil, &current) == 0 else { return false }
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+
     func stop() {
         sources.forEach { $0.cancel() }
         sources.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for (number, _) in signals { signal(number, SIG_DFL) }
     }
 }
 

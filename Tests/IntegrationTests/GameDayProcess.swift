@@ -22,11 +22,15 @@ final class GameDayProcess: @unchecked Sendable {
     private let outPipe = Pipe(), errPipe = Pipe()
     private let lock = NSLock()
     private var outData = Data(), errData = Data()
+    private var openStreams = 2
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil) throws {
+    /// `launcher`: a command that execs gameday, e.g. `["/usr/bin/nohup"]` (empty: gameday itself).
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil,
+         launcher: [String] = []) throws {
         #expect(FileManager.default.isExecutableFile(atPath: GameDayBinary.path), "gameday binary missing at \(GameDayBinary.path); build with --build-tests")
-        process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
-        process.arguments = arguments
+        let argv = launcher + [GameDayBinary.path] + arguments
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
@@ -44,11 +48,11 @@ final class GameDayProcess: @unchecked Sendable {
         // At end of file the handler would fire forever with empty data: unregister it then.
         outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
-            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.outData.append(d) } }
+            if d.isEmpty { h.readabilityHandler = nil; self?.lock.withLock { self?.openStreams -= 1 } } else { self?.lock.withLock { self?.outData.append(d) } }
         }
         errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
-            if d.isEmpty { h.readabilityHandler = nil } else { self?.lock.withLock { self?.errData.append(d) } }
+            if d.isEmpty { h.readabilityHandler = nil; self?.lock.withLock { self?.openStreams -= 1 } } else { self?.lock.withLock { self?.errData.append(d) } }
         }
         try process.run()
     }
@@ -67,7 +71,10 @@ final class GameDayProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             process.waitUntilExit()
         }
-        try? await Task.sleep(for: .milliseconds(100))  // let the pipe handlers drain
+        // Let the pipe handlers drain: both reach end of file once every writer (the child and anything it spawned
+        // that kept its stdout/stderr) is gone. Bounded, since such a grandchild may outlive the run.
+        let drained = ContinuousClock.now + .seconds(5)
+        while lock.withLock({ openStreams > 0 }) && ContinuousClock.now < drained { try? await Task.sleep(for: .milliseconds(20)) }
         return process.terminationStatus
     }
 
