@@ -2,14 +2,12 @@ import Synchronization
 
 /// The control APIs of the proxies this process serves itself (a run's in-process proxies), with their tokens.
 ///
-/// The run registers its proxy server's API and random token here when it starts it, and removes them when it
-/// stops it; `ProxyInjector` and `ProxyReverter` look the token up by API address and send it. The token never
+/// The run creates one, registers its proxy server's API and random token in it when it starts it, removes them when
+/// it stops it, and hands it to its `ProxyInjector` and `ProxyReverter`, which look the token up by API address and
+/// send it. The token never
 /// leaves the process: it is not in the plan, the journal or any revert recipe. A recipe marked `inProcess` whose API
 /// is not registered here belongs to a proxy that died with its run.
 public final class InProcessProxyRegistry: Sendable {
-    /// The process-wide registry the CLI's run and reverters share.
-    public static let shared = InProcessProxyRegistry()
-
     private let tokens = Mutex<[String: String]>([:])
 
     public init() {}

@@ -25,7 +25,7 @@ public struct ProxyInjector: FaultInjector {
     ///   - timeout: per request.
     ///   - inProcess: the APIs (and tokens) of the proxies this process serves.
     public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
-                inProcess: InProcessProxyRegistry = .shared) {
+                inProcess: InProcessProxyRegistry = InProcessProxyRegistry()) {
         client = ToxiproxyHTTPClient(timeout: timeout)
         self.token = token
         self.inProcess = inProcess
@@ -106,7 +106,7 @@ public struct ProxyReverter: FaultReverter {
     private let inProcess: InProcessProxyRegistry
 
     public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
-                inProcess: InProcessProxyRegistry = .shared) {
+                inProcess: InProcessProxyRegistry = InProcessProxyRegistry()) {
         client = ToxiproxyHTTPClient(timeout: timeout)
         self.token = token
         self.inProcess = inProcess

@@ -50,14 +50,17 @@ struct PooledSSHExecutor: CommandExecutor {
 struct InjectorCatalog: Sendable {
     let executors: ExecutorCatalog
     let logger: Logger
+    /// The run's in-process proxies and their tokens (empty for `gameday recover`: those proxies died with their run).
+    var inProcessProxies = InProcessProxyRegistry()
 
-    var proxyReverter: (any FaultReverter)? { ProxyReverter() }
+    var proxyReverter: (any FaultReverter)? { ProxyReverter(inProcess: inProcessProxies) }
 
     /// Reverts host-side commands over SSH with a short retry of its own (the runner's backoff wraps it).
     var remoteReverter: (any FaultReverter)? { executors.pool.map { RemoteReverter(pool: $0, deadline: .seconds(20)) } }
 
     var lookup: InjectorLookup {
         let provider = executors.provider
+        let inProcessProxies = inProcessProxies
         let hosts = executors.pool.map { RemoteFaultInjector(pool: $0, localExecutor: LocalExecutor(), logger: logger) }
         return { fault, target in
             switch fault {
@@ -71,7 +74,7 @@ struct InjectorCatalog: Sendable {
             case .command:
                 return CommandInjector(executors: provider)
             case .proxy:
-                return ProxyInjector()
+                return ProxyInjector(inProcess: inProcessProxies)
             case .network, .zoneLoss, .stress:
                 return hosts
             case .random:

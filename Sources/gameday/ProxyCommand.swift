@@ -87,7 +87,7 @@ struct ProxyCommand: AsyncParsableCommand {
         } catch let error as ProxyServerError {
             throw ProxyCommandError(description: error.description)
         }
-        FileHandle.standardOutput.write(Data("gameday proxy: API listening on http://\(address) (seed \(server.seed))\n".utf8))
+        Console.out("gameday proxy: API listening on http://\(address) (seed \(server.seed))")
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -8,17 +8,18 @@ import Logging
 /// one `FaultProxyServer` whose control API binds a free loopback port) and the ones already running (`api:`).
 /// Injectors speak only the Toxiproxy-compatible API to either kind.
 ///
-/// The in-process API requires a random token that exists only in this process: it is registered in
-/// `InProcessProxyRegistry.shared` (where the run's injector and reverter find it) and never written anywhere, so
+/// The in-process API requires a random token that exists only in this process: it is registered in the run's
+/// `InProcessProxyRegistry` (where the run's injector and reverter find it) and never written anywhere, so
 /// other local users cannot delete the run's toxics or add proxies through it.
 struct RunProxies: Sendable {
     let server: FaultProxyServer?
     let apis: [String: String]
     /// The in-process server's API base URL, registered with its token while the server runs.
     let inProcessAPI: String?
+    let registry: InProcessProxyRegistry
 
-    static func start(_ specs: [ProxySpec], seed: UInt64? = nil, logger: Logger,
-                      registry: InProcessProxyRegistry = .shared) async throws -> RunProxies {
+    static func start(_ specs: [ProxySpec], seed: UInt64? = nil, registry: InProcessProxyRegistry,
+                      logger: Logger) async throws -> RunProxies {
         var apis: [String: String] = [:]
         var server: FaultProxyServer?
         var inProcessAPI: String?
@@ -44,10 +45,10 @@ struct RunProxies: Sendable {
             }
         }
         for spec in specs { if let api = spec.api { apis[spec.name] = api.hasSuffix("/") ? String(api.dropLast()) : api } }
-        return RunProxies(server: server, apis: apis, inProcessAPI: inProcessAPI)
+        return RunProxies(server: server, apis: apis, inProcessAPI: inProcessAPI, registry: registry)
     }
 
-    func stop(registry: InProcessProxyRegistry = .shared) async {
+    func stop() async {
         if let inProcessAPI { registry.unregister(api: inProcessAPI) }
         await server?.shutdown()
     }

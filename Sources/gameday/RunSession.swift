@@ -41,7 +41,7 @@ struct RunSession {
         }
         // Proxies: the run starts its own for entries with listen/upstream, and uses the API of the others. They
         // start first, so a port in use stops the run before it has a journal.
-        let proxies = try await RunProxies.start(plan.proxies, logger: logger)
+        let proxies = try await RunProxies.start(plan.proxies, registry: InProcessProxyRegistry(), logger: logger)
         do {
             return try await execute(plan: plan, resolved: resolved, proxies: proxies)
         } catch {
@@ -72,7 +72,7 @@ struct RunSession {
 
         let context = InjectionContext(runID: directory.id, proxyAPIs: proxies.apis, dryRun: options.dryRun)
         let executors = ExecutorCatalog(runID: directory.id, logger: logger)
-        let catalog = InjectorCatalog(executors: executors, logger: logger)
+        let catalog = InjectorCatalog(executors: executors, logger: logger, inProcessProxies: proxies.registry)
         let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
 
         let absolutePlan = URL(fileURLWithPath: options.planFile).standardizedFileURL.path
