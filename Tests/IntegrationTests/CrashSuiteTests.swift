@@ -85,6 +85,7 @@ struct CrashSuiteTests {
                 #expect(seqs == Array(1...seqs.count), "\(context): sequence numbers have gaps")
             }
         }
+        print("crash suite: \(killedMidFault) of 50 SIGKILLs landed while a fault was applied; nothing was left behind")
         // The instants must actually land mid-fault often enough for the test to mean something.
         #expect(killedMidFault >= 20, "only \(killedMidFault) of 50 kills landed while a fault was applied")
     }
