@@ -20,12 +20,17 @@ public struct JournalIntegrity: Sendable, Equatable {
 /// which is what lets `gameday report RUN_DIR` re-render a postmortem exactly.
 public enum Postmortem {
     /// The postmortem of the run these events describe.
-    public static func render(_ events: [JournalEvent], integrity: JournalIntegrity = .intact) -> String {
-        render(RunAnalysis(events: events), integrity: integrity)
+    ///
+    /// - Parameter postmortemDirectory: the absolute directory the postmortem is written to; when given, the runbook
+    ///   is linked relative to it, so the link works wherever the repository is checked out (a code host, a laptop).
+    public static func render(_ events: [JournalEvent], integrity: JournalIntegrity = .intact,
+                              postmortemDirectory: String? = nil) -> String {
+        render(RunAnalysis(events: events), integrity: integrity, postmortemDirectory: postmortemDirectory)
     }
 
     /// The postmortem of an analysed run.
-    public static func render(_ analysis: RunAnalysis, integrity: JournalIntegrity = .intact) -> String {
+    public static func render(_ analysis: RunAnalysis, integrity: JournalIntegrity = .intact,
+                              postmortemDirectory: String? = nil) -> String {
         var doc = Document()
         let a = analysis
         let title = a.start?.planName ?? "unknown plan"
@@ -39,7 +44,7 @@ public enum Postmortem {
         detection(a, into: &doc)
         timeline(a, into: &doc)
         gantt(a, into: &doc)
-        runbook(a, into: &doc)
+        runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
         followUp(a, integrity: integrity, into: &doc)
         doc.line("<sub>Rendered by gameday \(a.start?.version ?? GameDayVersion.current) from the run's journal; "
                  + "`gameday report` re-renders it identically.</sub>")
@@ -371,11 +376,14 @@ public enum Postmortem {
 
     // MARK: - 7. Runbook and risk
 
-    private static func runbook(_ a: RunAnalysis, into doc: inout Document) {
+    private static func runbook(_ a: RunAnalysis, postmortemDirectory: String?, into doc: inout Document) {
         doc.line("## Runbook and risk")
         doc.blank()
         if let s = a.start, let book = s.runbook, !book.isEmpty {
-            let resolved = RunbookPath.resolve(book, relativeTo: s.planFile)
+            var resolved = RunbookPath.resolve(book, relativeTo: s.planFile)
+            if let postmortemDirectory, resolved.hasPrefix("/"), postmortemDirectory.hasPrefix("/") {
+                resolved = RunbookPath.relative(resolved, from: postmortemDirectory)
+            }
             doc.line("- Runbook: [\(Format.cell(resolved))](\(RunbookPath.linkTarget(resolved))) (the plan's "
                      + "\(Format.code(book)), relative to \(Format.code(s.planFile)))")
         } else {

@@ -23,6 +23,16 @@ public enum RunbookPath {
         return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
+    /// The absolute `path` as seen from the absolute `directory` (`../../runbooks/r.md`), so a link in a file in
+    /// `directory` keeps working when the whole tree moves.
+    public static func relative(_ path: String, from directory: String) -> String {
+        let target = path.split(separator: "/").map(String.init)
+        let base = directory.split(separator: "/").map(String.init)
+        var common = 0
+        while common < min(target.count - 1, base.count) && target[common] == base[common] { common += 1 }
+        return (Array(repeating: "..", count: base.count - common) + target[common...]).joined(separator: "/")
+    }
+
     /// The link target for Markdown: spaces and parentheses escaped so the link stays one token.
     static func linkTarget(_ path: String) -> String {
         var out = ""

@@ -131,7 +131,8 @@ struct RunSession {
             let analysis = RunAnalysis(events: contents.events)
             journaled = analysis.exitCode
             verdict = analysis.verdict.title
-            let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines))
+            let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines),
+                                         postmortemDirectory: directory.url.standardizedFileURL.path)
             do {
                 try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
             } catch {

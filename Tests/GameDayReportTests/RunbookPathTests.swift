@@ -16,6 +16,14 @@ import Testing
         #expect(RunbookPath.resolve("../../../r.md", relativeTo: "/p.yaml") == "/r.md")
     }
 
+    /// A runbook is linked relative to the postmortem's directory, so the link survives a checkout elsewhere.
+    @Test func relativeToThePostmortem() {
+        #expect(RunbookPath.relative("/srv/gd/runbooks/r.md", from: "/srv/gd/runs/20261130-101500-demo") == "../../runbooks/r.md")
+        #expect(RunbookPath.relative("/srv/gd/runs/x/r.md", from: "/srv/gd/runs/x") == "r.md")
+        #expect(RunbookPath.relative("/r.md", from: "/a/b") == "../../r.md")
+        #expect(RunbookPath.relative("/a/b/r.md", from: "/a/b/c/d") == "../../r.md")
+    }
+
     /// URLs and absolute runbook paths are kept as written.
     @Test func urlsAndAbsoluteRunbooks() {
         #expect(RunbookPath.resolve("https://wiki.example/runbooks/r", relativeTo: "scenarios/p.yaml") == "https://wiki.example/runbooks/r")

@@ -43,4 +43,25 @@ struct QuickTourTests {
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("\(dir)/broken.yaml:1:1: error: missing key 'hours'"), "\(broken.stderr)")
     }
+
+    /// The postmortem links the runbook relative to itself, also when the plan was given by absolute path, so the link
+    /// works on a code host or another checkout.
+    @Test func runbookLinkIsRelativeToThePostmortem() async throws {
+        let dir = try temporaryDirectory("runbook-link")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+        try "# What to do\n".write(toFile: dir + "/runbooks/r.md", atomically: true, encoding: .utf8)
+        try "version: 1\nname: link\nrunbook: runbooks/r.md\ntimeline: { baseline: 100ms, recovery: 100ms }\nsteps: []\n"
+            .write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
+        let run = try await GameDayProcess.run(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let runDir = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let postmortem = try String(contentsOfFile: runDir + "/postmortem.md", encoding: .utf8)
+        #expect(postmortem.contains("- Runbook: [../../runbooks/r.md](../../runbooks/r.md)"), "\(postmortem)")
+        #expect(!postmortem.contains("](\(dir)"))
+        // The link resolves from the postmortem's directory.
+        #expect(FileManager.default.fileExists(atPath: runDir + "/../../runbooks/r.md"))
+        let report = try await GameDayProcess.run(["report", runDir, "--stdout"])
+        #expect(report.stdout == postmortem, "gameday report renders the same link")
+    }
 }
