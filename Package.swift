@@ -23,9 +23,13 @@ let package = Package(
     targets: [
         // Pure model: no I/O, Foundation only.
         .target(name: "GameDayCore", swiftSettings: swiftSettings),
+        // The one YAML reader: byte guard, positioned nodes, typed reading with diagnostics (plans and configurations).
+        .target(name: "GameDayYAML", dependencies: [
+            "GameDayCore", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: swiftSettings),
         // YAML -> Plan, validation with file:line:column diagnostics.
         .target(name: "GameDayPlan", dependencies: [
-            "GameDayCore", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayYAML", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
         .target(name: "GameDayEngine", dependencies: [
@@ -59,7 +63,7 @@ let package = Package(
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         // Business-hours calendar (pure) and the scheduler service.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", "GameDayEngine", "GameDayJournal", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayYAML", "GameDayEngine", "GameDayJournal",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,7 +90,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
-        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
+        .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
                     swiftSettings: swiftSettings),

@@ -1,22 +1,23 @@
 import Foundation
 import GameDayCore
-import Yams
+import GameDayYAML
 
 /// Reads and validates a scheduler configuration file, reporting every problem at once as
 /// `FILE:LINE:COL: error: MESSAGE` (with "did you mean" for misspelt keys and values).
 ///
-/// It never crashes on bad input: `YAMLInputGuard` (shared with plans) caps the size and nesting depth and refuses
-/// non-UTF-8 text, control characters and alias tricks at their position, YAML errors are reported at their position,
-/// and the walk over the document only follows the configuration's own shape (so alias bombs cost
-/// no more than the items listed at the top).
+/// It reads through the plan reader (`YAMLDocument` and `NodeReader`, in the configuration's wording): the byte guard
+/// caps the size and nesting depth and refuses non-UTF-8 text, control characters and alias tricks at their position,
+/// YAML errors are reported at their position, a node budget bounds the walk whatever aliases expand to, and string
+/// values may use `${VAR}` / `${VAR:-default}` from the environment.
 public enum ScheduleConfigurationLoader {
     /// Largest configuration file accepted.
     public static let maxBytes = 1 << 20
     static let maxDiagnostics = 100
     static let maxListItems = 10_000
 
-    /// Loads `path`; relative paths inside are resolved against the file's folder.
-    public static func load(path: String) throws(ScheduleConfigurationError) -> ScheduleConfiguration {
+    /// Loads `path`; relative paths inside are resolved against the file's folder, `${VAR}` from `environment`.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ScheduleConfigurationError) -> ScheduleConfiguration {
         let url = URL(fileURLWithPath: path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: path, line: 1, column: 1,
@@ -28,134 +29,66 @@ public enum ScheduleConfigurationLoader {
             throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: path, line: 1, column: 1,
                 message: "the configuration file is larger than \(maxBytes) bytes; is this the right file?")])
         }
-        return try parse(data: data, file: path, baseDirectory: url.deletingLastPathComponent().path)
+        return try parse(data: data, file: path, baseDirectory: url.deletingLastPathComponent().path, environment: environment)
     }
 
     /// Parses configuration bytes (`file` names them in diagnostics).
-    public static func parse(data: Data, file: String, baseDirectory: String) throws(ScheduleConfigurationError) -> ScheduleConfiguration {
-        // The plan reader's guard: size, encoding, nesting depth and alias tricks, refused before Yams sees the text.
+    public static func parse(data: Data, file: String, baseDirectory: String,
+                             environment: [String: String] = [:]) throws(ScheduleConfigurationError) -> ScheduleConfiguration {
         var limits = YAMLInputGuard.Limits()
         limits.maximumBytes = maxBytes
-        let text: String
-        switch YAMLInputGuard.check(data, limits: limits) {
-        case .success(let checked): text = checked
-        case .failure(let problem):
-            var diagnostic = problem.diagnostic(file: file)
-            switch problem.kind {
-            case .invalidUTF8: diagnostic.message = "the configuration is not UTF-8 text"
-            case .nulByte: diagnostic.message = "the configuration contains NUL bytes; it is not a YAML text file"
-            default: break
-            }
-            throw ScheduleConfigurationError(diagnostics: [diagnostic])
+        let document: YAMLDocument
+        switch YAMLDocument.parse(file: file, data: data, vocabulary: .schedulerConfiguration, limits: limits) {
+        case .failure(let diagnostic): throw ScheduleConfigurationError(diagnostics: [diagnostic])
+        case .success(let parsed): document = parsed
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            var diagnostic = yamlDiagnostic(error, file: file)
-            (diagnostic.line, diagnostic.column) = YAMLInputGuard.clamp(line: diagnostic.line, column: diagnostic.column, in: data)
-            throw ScheduleConfigurationError(diagnostics: [diagnostic])
-        } catch {
-            throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")])
-        }
-        guard let root else {
-            throw ScheduleConfigurationError(diagnostics: [Diagnostic(file: file, line: 1, column: 1,
-                message: "the configuration is empty; it needs at least version, timeZone, hours and scenarios")])
-        }
-        var reader = Reader(file: file, baseDirectory: baseDirectory)
-        let configuration = reader.configuration(root)
+        let reader = NodeReader(file: file, environment: environment, maximumDiagnostics: maxDiagnostics,
+                                vocabulary: .schedulerConfiguration)
+        let configuration = ConfigurationDecoder(reader: reader, baseDirectory: baseDirectory).configuration(document.root)
         if let configuration, reader.diagnostics.isEmpty { return configuration }
-        throw ScheduleConfigurationError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
-    }
-
-    static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let prefix = context.map { "\($0.text): " } ?? ""
-            return Diagnostic(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(prefix)\(problem)")
-        case .reader(let problem, _, _, _):
-            return Diagnostic(file: file, line: 1, column: 1, message: "cannot read the YAML: \(problem)")
-        default:
-            return Diagnostic(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
+        var diagnostics = reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        if diagnostics.isEmpty {
+            // Not reachable today (every nil above reports why); an error without a reason is still never silent.
+            diagnostics = [Diagnostic(file: file, line: 1, column: 1, message: "the configuration is incomplete; run `gameday validate` on it")]
         }
+        throw ScheduleConfigurationError(diagnostics: diagnostics)
     }
 
-    /// Walks the document along the configuration's shape, collecting diagnostics.
-    struct Reader {
-        let file: String
+    /// Walks the document along the configuration's shape; every problem goes to `reader`.
+    struct ConfigurationDecoder {
+        let reader: NodeReader
         let baseDirectory: String
-        var diagnostics: [Diagnostic] = []
-
-        init(file: String, baseDirectory: String) { self.file = file; self.baseDirectory = baseDirectory }
 
         static let topKeys = ["version", "timeZone", "workdays", "hours", "holidays", "blackouts", "scenarios",
                               "maxRunsPerDay", "leashed", "killSwitch", "outageCheck", "notify", "state", "runsDir",
                               "seed", "revertTime", "metrics"]
 
-        mutating func error(_ node: Node?, _ message: String) {
-            guard diagnostics.count < ScheduleConfigurationLoader.maxDiagnostics else { return }
-            let mark = node?.mark
-            diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        func error(_ node: YAMLNode?, _ message: String) { reader.error(node, message) }
+
+        /// The value of `key`; nil when absent, and nil after reporting when the key is there with no value (which
+        /// would otherwise silently mean the default).
+        func given(_ fields: NodeReader.Fields, _ key: String) -> YAMLNode? {
+            guard let node = fields[key] else { return nil }
+            guard !NodeReader.isNull(node) else { error(node, "'\(key)' has no value; give one or remove the key"); return nil }
+            return node
         }
 
-        /// The mapping's entries by key, reporting unknown and duplicate keys.
-        mutating func entries(_ node: Node, allowed: [String], what: String) -> [String: (key: Node, value: Node)]? {
-            guard case .mapping(let mapping) = node else {
-                error(node, "\(what) must be a mapping with keys \(allowed.joined(separator: ", "))")
-                return nil
-            }
-            var out: [String: (key: Node, value: Node)] = [:]
-            for (key, value) in mapping {
-                guard case .scalar(let scalar) = key else { error(key, "keys in \(what) must be plain words"); continue }
-                let name = scalar.string
-                if !allowed.contains(name) {
-                    if let suggestion = Spelling.suggestion(for: name, among: allowed) {
-                        error(key, "unknown key '\(name)' in \(what); did you mean '\(suggestion)'?")
-                    } else {
-                        error(key, "unknown key '\(name)' in \(what); expected one of \(allowed.joined(separator: ", "))")
-                    }
-                    continue
-                }
-                if out[name] != nil { error(key, "duplicate key '\(name)' in \(what)"); continue }
-                out[name] = (key, value)
-            }
-            return out
+        /// The value of a required `key`; nil after reporting `missing` at `node` when absent (or as `given` when empty).
+        func required(_ fields: NodeReader.Fields, _ key: String, at node: YAMLNode, _ missing: String) -> YAMLNode? {
+            guard fields[key] != nil else { error(node, missing); return nil }
+            return given(fields, key)
         }
 
-        mutating func string(_ node: Node, _ what: String) -> String? {
-            guard case .scalar(let scalar) = node else { error(node, "\(what) must be a single value"); return nil }
-            return scalar.string
+        func string(_ node: YAMLNode, _ what: String) -> String? {
+            // A null in a list (`- `) is an empty string here, reported by the caller as the wrong value.
+            NodeReader.isNull(node) ? "" : reader.string(node, what)
         }
 
-        mutating func integer(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
-            guard let text = string(node, what) else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                error(node, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
-                return nil
-            }
-            return value
+        func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
+            reader.list(node, what, maximumCount: ScheduleConfigurationLoader.maxListItems)
         }
 
-        mutating func bool(_ node: Node, _ what: String) -> Bool? {
-            guard let text = string(node, what) else { return nil }
-            switch text.lowercased() {
-            case "true", "yes", "on": return true
-            case "false", "no", "off": return false
-            default: error(node, "\(what) must be true or false, not '\(text)'"); return nil
-            }
-        }
-
-        mutating func list(_ node: Node, _ what: String) -> [Node]? {
-            guard case .sequence(let sequence) = node else { error(node, "\(what) must be a list"); return nil }
-            if sequence.count > ScheduleConfigurationLoader.maxListItems {
-                error(node, "\(what) has \(sequence.count) items; at most \(ScheduleConfigurationLoader.maxListItems) are allowed")
-                return nil
-            }
-            return Array(sequence)
-        }
-
-        mutating func date(_ node: Node, _ what: String) -> CivilDate? {
+        func date(_ node: YAMLNode, _ what: String) -> CivilDate? {
             guard let text = string(node, what) else { return nil }
             guard let date = CivilDate(parsing: text) else {
                 error(node, "\(what) must be a date written YYYY-MM-DD, not '\(text)'")
@@ -169,19 +102,16 @@ public enum ScheduleConfigurationLoader {
             return URL(fileURLWithPath: baseDirectory).appendingPathComponent(text).standardizedFileURL.path
         }
 
-        mutating func configuration(_ root: Node) -> ScheduleConfiguration? {
-            guard let top = entries(root, allowed: Self.topKeys, what: "the configuration") else { return nil }
+        func configuration(_ root: YAMLNode) -> ScheduleConfiguration? {
+            guard let top = reader.mapping(root, "the configuration", allowed: Self.topKeys) else { return nil }
 
-            if let node = top["version"]?.value {
-                if let version = integer(node, "version", range: 1...1_000_000), version != 1 {
-                    error(node, "unsupported version \(version); this gameday reads version 1")
-                }
-            } else {
-                error(root, "missing key 'version' (write `version: 1`)")
+            if let node = required(top, "version", at: root, "missing key 'version' (write `version: 1`)"),
+               let version = reader.int(node, "version", range: 1...1_000_000), version != 1 {
+                error(node, "unsupported version \(version); this gameday reads version 1")
             }
 
             var timeZone: TimeZone?
-            if let node = top["timeZone"]?.value {
+            if let node = required(top, "timeZone", at: root, "missing key 'timeZone' (an IANA name such as Europe/Berlin)") {
                 if let name = string(node, "timeZone") {
                     if let zone = TimeZone(identifier: name), name.contains("/") || name == "UTC" || name == "GMT" {
                         timeZone = zone
@@ -191,12 +121,10 @@ public enum ScheduleConfigurationLoader {
                         error(node, "unknown time zone '\(name)'; use an IANA name such as Europe/Berlin or America/New_York")
                     }
                 }
-            } else {
-                error(root, "missing key 'timeZone' (an IANA name such as Europe/Berlin)")
             }
 
             var workdays: Set<Weekday> = [.mon, .tue, .wed, .thu, .fri]
-            if let node = top["workdays"]?.value, let items = list(node, "workdays") {
+            if let node = given(top, "workdays"), let items = list(node, "workdays") {
                 workdays = []
                 for item in items {
                     guard let text = string(item, "a workday") else { continue }
@@ -213,11 +141,11 @@ public enum ScheduleConfigurationLoader {
             }
 
             var hours: BusinessHours?
-            if let node = top["hours"]?.value {
-                if let keys = entries(node, allowed: ["start", "end"], what: "hours") {
+            if let node = required(top, "hours", at: root, "missing key 'hours' (for example `hours: { start: \"09:00\", end: \"15:00\" }`)") {
+                if let keys = reader.mapping(node, "hours", allowed: ["start", "end"]) {
                     var start: TimeOfDay?, end: TimeOfDay?
                     for (name, slot) in [("start", 0), ("end", 1)] {
-                        guard let value = keys[name]?.value else { error(node, "hours needs '\(name)' (\"HH:MM\")"); continue }
+                        guard let value = required(keys, name, at: node, "hours needs '\(name)' (\"HH:MM\")") else { continue }
                         guard let text = string(value, "hours.\(name)") else { continue }
                         guard let time = TimeOfDay(parsing: text) else {
                             error(value, "hours.\(name) must be a time written HH:MM (24-hour), not '\(text)'")
@@ -227,28 +155,27 @@ public enum ScheduleConfigurationLoader {
                     }
                     if let start, let end {
                         if end <= start {
-                            error(keys["end"]?.value, "hours.end (\(end)) must be after hours.start (\(start)); windows across midnight are not supported")
+                            error(keys["end"], "hours.end (\(end)) must be after hours.start (\(start)); windows across midnight are not supported")
                         } else {
                             hours = BusinessHours(start: start, end: end)
                         }
                     }
                 }
-            } else {
-                error(root, "missing key 'hours' (for example `hours: { start: \"09:00\", end: \"15:00\" }`)")
             }
 
             var holidays: Set<CivilDate> = []
-            if let node = top["holidays"]?.value, let items = list(node, "holidays") {
+            if let node = given(top, "holidays"), let items = list(node, "holidays") {
                 for item in items { if let date = date(item, "a holiday") { holidays.insert(date) } }
             }
 
             var blackouts: [Blackout] = []
-            if let node = top["blackouts"]?.value, let items = list(node, "blackouts") {
+            if let node = given(top, "blackouts"), let items = list(node, "blackouts") {
                 for item in items { if let blackout = blackout(item) { blackouts.append(blackout) } }
             }
 
             var scenarios: [ScenarioConfiguration] = []
-            if let node = top["scenarios"]?.value, let items = list(node, "scenarios") {
+            if let node = required(top, "scenarios", at: root, "missing key 'scenarios' (the plans the scheduler may run)"),
+               let items = list(node, "scenarios") {
                 var names: Set<String> = []
                 for item in items {
                     guard let scenario = scenario(item) else { continue }
@@ -260,40 +187,38 @@ public enum ScheduleConfigurationLoader {
                     scenarios.append(scenario)
                 }
                 if items.isEmpty { error(node, "scenarios is empty; list at least one plan") }
-            } else if top["scenarios"] == nil {
-                error(root, "missing key 'scenarios' (the plans the scheduler may run)")
             }
 
             var maxRunsPerDay = 1
-            if let node = top["maxRunsPerDay"]?.value, let value = integer(node, "maxRunsPerDay", range: 1...100) {
+            if let node = given(top, "maxRunsPerDay"), let value = reader.int(node, "maxRunsPerDay", range: 1...100) {
                 maxRunsPerDay = value
             }
             var leashed = false
-            if let node = top["leashed"]?.value, let value = bool(node, "leashed") { leashed = value }
+            if let node = given(top, "leashed"), let value = reader.bool(node, "leashed") { leashed = value }
             var killSwitch: String?
-            if let node = top["killSwitch"]?.value, let text = string(node, "killSwitch") {
+            if let node = given(top, "killSwitch"), let text = string(node, "killSwitch") {
                 if text.isEmpty { error(node, "killSwitch must be a file path") } else { killSwitch = path(text) }
             }
             var outageCheck: [String] = []
-            if let node = top["outageCheck"]?.value, let items = list(node, "outageCheck") {
+            if let node = given(top, "outageCheck"), let items = list(node, "outageCheck") {
                 for item in items { if let name = string(item, "an outage check name") { outageCheck.append(name) } }
             }
             var notify: NotifyConfiguration?
-            if let node = top["notify"]?.value { notify = self.notify(node) }
+            if let node = given(top, "notify") { notify = self.notify(node) }
             var state = path("gameday-schedule.sqlite")
-            if let node = top["state"]?.value, let text = string(node, "state") {
+            if let node = given(top, "state"), let text = string(node, "state") {
                 if text.isEmpty { error(node, "state must be a file path") } else { state = path(text) }
             }
             var runsDir = path("runs")
-            if let node = top["runsDir"]?.value, let text = string(node, "runsDir") {
+            if let node = given(top, "runsDir"), let text = string(node, "runsDir") {
                 if text.isEmpty { error(node, "runsDir must be a folder path") } else { runsDir = path(text) }
             }
             var seed: UInt64?
-            if let node = top["seed"]?.value, let text = string(node, "seed") {
+            if let node = given(top, "seed"), let text = string(node, "seed") {
                 if let value = UInt64(text) { seed = value } else { error(node, "seed must be a non-negative whole number, not '\(text)'") }
             }
             var revertTime = TimeSpan.minutes(2)
-            if let node = top["revertTime"]?.value, let text = string(node, "revertTime") {
+            if let node = given(top, "revertTime"), let text = string(node, "revertTime") {
                 if let span = TimeSpan(parsing: text), span >= .zero, span <= .minutes(24 * 60) {
                     revertTime = span
                 } else {
@@ -301,7 +226,7 @@ public enum ScheduleConfigurationLoader {
                 }
             }
             var metrics: MetricsConfiguration?
-            if let node = top["metrics"]?.value { metrics = self.metrics(node) }
+            if let node = given(top, "metrics") { metrics = self.metrics(node) }
 
             guard let timeZone, let hours else { return nil }
             return ScheduleConfiguration(timeZone: timeZone, workdays: workdays, hours: hours, holidays: holidays,
@@ -311,20 +236,20 @@ public enum ScheduleConfigurationLoader {
                                          revertTime: revertTime, metrics: metrics)
         }
 
-        mutating func blackout(_ node: Node) -> Blackout? {
-            guard let keys = entries(node, allowed: ["from", "to", "reason", "lastBusinessDaysOfQuarter"], what: "a blackout") else { return nil }
+        func blackout(_ node: YAMLNode) -> Blackout? {
+            guard let keys = reader.mapping(node, "a blackout", allowed: ["from", "to", "reason", "lastBusinessDaysOfQuarter"]) else { return nil }
             var reason: String?
-            if let value = keys["reason"]?.value { reason = string(value, "reason") }
-            if let value = keys["lastBusinessDaysOfQuarter"]?.value {
+            if let value = given(keys, "reason") { reason = string(value, "reason") }
+            if let value = given(keys, "lastBusinessDaysOfQuarter") {
                 if keys["from"] != nil || keys["to"] != nil {
                     error(node, "a blackout has either from/to or lastBusinessDaysOfQuarter, not both")
                     return nil
                 }
-                guard let count = integer(value, "lastBusinessDaysOfQuarter", range: 1...60) else { return nil }
+                guard let count = reader.int(value, "lastBusinessDaysOfQuarter", range: 1...60) else { return nil }
                 return .lastBusinessDaysOfQuarter(count: count, reason: reason)
             }
-            guard let fromNode = keys["from"]?.value, let toNode = keys["to"]?.value else {
-                error(node, "a blackout needs from and to (dates, both included), or lastBusinessDaysOfQuarter")
+            let missing = "a blackout needs from and to (dates, both included), or lastBusinessDaysOfQuarter"
+            guard let fromNode = required(keys, "from", at: node, missing), let toNode = required(keys, "to", at: node, missing) else {
                 return nil
             }
             guard let from = date(fromNode, "from"), let to = date(toNode, "to") else { return nil }
@@ -332,13 +257,13 @@ public enum ScheduleConfigurationLoader {
             return .range(from: from, to: to, reason: reason)
         }
 
-        mutating func scenario(_ node: Node) -> ScenarioConfiguration? {
-            guard let keys = entries(node, allowed: ["plan", "name", "meanDaysBetweenRuns", "minDaysBetweenRuns"], what: "a scenario") else { return nil }
-            guard let planNode = keys["plan"]?.value else { error(node, "a scenario needs 'plan' (the plan file)"); return nil }
+        func scenario(_ node: YAMLNode) -> ScenarioConfiguration? {
+            guard let keys = reader.mapping(node, "a scenario", allowed: ["plan", "name", "meanDaysBetweenRuns", "minDaysBetweenRuns"]) else { return nil }
+            guard let planNode = required(keys, "plan", at: node, "a scenario needs 'plan' (the plan file)") else { return nil }
             guard let plan = string(planNode, "plan"), !plan.isEmpty else { error(planNode, "plan must be a file path"); return nil }
             var name = URL(fileURLWithPath: plan).deletingPathExtension().lastPathComponent
             var nameNode = planNode
-            if let value = keys["name"]?.value, let text = string(value, "name") { name = text; nameNode = value }
+            if let value = given(keys, "name"), let text = string(value, "name") { name = text; nameNode = value }
             let valid = !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy {
                 ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
             }
@@ -347,26 +272,26 @@ public enum ScheduleConfigurationLoader {
                 return nil
             }
             var mean: Double?
-            if let value = keys["meanDaysBetweenRuns"]?.value, let text = string(value, "meanDaysBetweenRuns") {
+            if let value = required(keys, "meanDaysBetweenRuns", at: node,
+                                    "a scenario needs meanDaysBetweenRuns (business days; it runs on an eligible day with probability 1/mean)"),
+               let text = string(value, "meanDaysBetweenRuns") {
                 if let number = Double(text), number.isFinite, number >= 1, number <= 10_000 {
                     mean = number
                 } else {
                     error(value, "meanDaysBetweenRuns must be a number of business days, at least 1, not '\(text)'")
                 }
-            } else if keys["meanDaysBetweenRuns"] == nil {
-                error(node, "a scenario needs meanDaysBetweenRuns (business days; it runs on an eligible day with probability 1/mean)")
             }
             var minimum = 0
-            if let value = keys["minDaysBetweenRuns"]?.value, let number = integer(value, "minDaysBetweenRuns", range: 0...3650) {
+            if let value = given(keys, "minDaysBetweenRuns"), let number = reader.int(value, "minDaysBetweenRuns", range: 0...3650) {
                 minimum = number
             }
             guard let mean else { return nil }
             return ScenarioConfiguration(name: name, plan: path(plan), meanDaysBetweenRuns: mean, minDaysBetweenRuns: minimum)
         }
 
-        mutating func notify(_ node: Node) -> NotifyConfiguration? {
-            guard let keys = entries(node, allowed: ["webhook", "timeout", "retries"], what: "notify") else { return nil }
-            guard let hookNode = keys["webhook"]?.value else { error(node, "notify needs 'webhook' (an http or https URL)"); return nil }
+        func notify(_ node: YAMLNode) -> NotifyConfiguration? {
+            guard let keys = reader.mapping(node, "notify", allowed: ["webhook", "timeout", "retries"]) else { return nil }
+            guard let hookNode = required(keys, "webhook", at: node, "notify needs 'webhook' (an http or https URL)") else { return nil }
             guard let text = string(hookNode, "webhook") else { return nil }
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
                   url.host?.isEmpty == false else {
@@ -374,17 +299,17 @@ public enum ScheduleConfigurationLoader {
                 return nil
             }
             var result = NotifyConfiguration(webhook: url)
-            if let value = keys["timeout"]?.value, let t = string(value, "timeout") {
+            if let value = given(keys, "timeout"), let t = string(value, "timeout") {
                 if let span = TimeSpan(parsing: t), span > .zero, span <= .minutes(5) { result.timeout = span }
                 else { error(value, "timeout must be a duration from 1ms to 5m, such as 5s, not '\(t)'") }
             }
-            if let value = keys["retries"]?.value, let n = integer(value, "retries", range: 0...10) { result.retries = n }
+            if let value = given(keys, "retries"), let n = reader.int(value, "retries", range: 0...10) { result.retries = n }
             return result
         }
 
-        mutating func metrics(_ node: Node) -> MetricsConfiguration? {
-            guard let keys = entries(node, allowed: ["listen"], what: "metrics") else { return nil }
-            guard let value = keys["listen"]?.value else { error(node, "metrics needs 'listen' (for example 127.0.0.1:9464)"); return nil }
+        func metrics(_ node: YAMLNode) -> MetricsConfiguration? {
+            guard let keys = reader.mapping(node, "metrics", allowed: ["listen"]) else { return nil }
+            guard let value = required(keys, "listen", at: node, "metrics needs 'listen' (for example 127.0.0.1:9464)") else { return nil }
             guard let text = string(value, "listen") else { return nil }
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
                 error(value, "listen must be HOST:PORT, such as 127.0.0.1:9464, not '\(text)'")
