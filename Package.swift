@@ -61,9 +61,12 @@ let package = Package(
         ], exclude: ["CREATING_FAULTS.md"], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
-        // Business-hours calendar (pure) and the scheduler service.
+        // Business-hours calendar, day planner, scheduler configuration and decision state machine (pure but for reading
+        // the configuration file: no clock, processes or sockets).
+        .target(name: "GameDayCalendar", dependencies: ["GameDayCore", "GameDayYAML"], swiftSettings: swiftSettings),
+        // The scheduler daemon: service, store, process supervision, recovery, metrics, webhooks.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", "GameDayYAML", "GameDayEngine", "GameDayJournal",
+            "GameDayCore", "GameDayCalendar", "GameDayEngine", "GameDayJournal",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +87,7 @@ let package = Package(
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
-            "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDaySchedule",
+            "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,8 +111,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
-            "GameDaySchedule", "GameDayCore", "GameDayEngine",
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [
@@ -132,7 +136,7 @@ let package = Package(
         .executableTarget(name: "ProxyBench", dependencies: ["GameDayProxy", "GameDayCore",
                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                           path: "Benchmarks/ProxyBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ScheduleBench", dependencies: ["GameDaySchedule", "GameDayCore"],
+        .executableTarget(name: "ScheduleBench", dependencies: ["GameDayCalendar", "GameDayCore"],
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),

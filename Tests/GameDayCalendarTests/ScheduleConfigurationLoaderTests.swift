@@ -1,7 +1,7 @@
 import Foundation
 import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct ScheduleConfigurationLoaderTests {
     static let example = """
