@@ -23,9 +23,13 @@ let package = Package(
     targets: [
         // Pure model: no I/O, Foundation only.
         .target(name: "GameDayCore", swiftSettings: swiftSettings),
+        // The one YAML reader: byte guard, positioned nodes, typed reading with diagnostics (plans and configurations).
+        .target(name: "GameDayYAML", dependencies: [
+            "GameDayCore", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: swiftSettings),
         // YAML -> Plan, validation with file:line:column diagnostics.
         .target(name: "GameDayPlan", dependencies: [
-            "GameDayCore", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayYAML", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
         .target(name: "GameDayEngine", dependencies: [
@@ -57,9 +61,12 @@ let package = Package(
         ], exclude: ["CREATING_FAULTS.md"], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
-        // Business-hours calendar (pure) and the scheduler service.
+        // Business-hours calendar, day planner, scheduler configuration and decision state machine (pure but for reading
+        // the configuration file: no clock, processes or sockets).
+        .target(name: "GameDayCalendar", dependencies: ["GameDayCore", "GameDayYAML"], swiftSettings: swiftSettings),
+        // The scheduler daemon: service, store, process supervision, recovery, metrics, webhooks.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", "GameDayEngine", "GameDayJournal", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayCalendar", "GameDayEngine", "GameDayJournal",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,13 +87,14 @@ let package = Package(
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
-            "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDaySchedule",
+            "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
-        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
+        .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
                     swiftSettings: swiftSettings),
@@ -103,8 +111,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
-            "GameDaySchedule", "GameDayCore", "GameDayEngine",
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [
@@ -127,7 +136,7 @@ let package = Package(
         .executableTarget(name: "ProxyBench", dependencies: ["GameDayProxy", "GameDayCore",
                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                           path: "Benchmarks/ProxyBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ScheduleBench", dependencies: ["GameDaySchedule", "GameDayCore"],
+        .executableTarget(name: "ScheduleBench", dependencies: ["GameDayCalendar", "GameDayCore"],
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),

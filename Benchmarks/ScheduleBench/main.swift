@@ -5,7 +5,7 @@
 // --reveal` do: per day, the calendar's verdict and window, then a seeded draw, gap check and start time per scenario.
 import Foundation
 import GameDayCore
-import GameDaySchedule
+import GameDayCalendar
 
 let zone = TimeZone(identifier: "Europe/Berlin")!
 let holidays: Set<CivilDate> = Set(["2027-01-01", "2027-04-02", "2027-04-05", "2027-05-01", "2027-05-13", "2027-05-24",

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayYAML
 import Yams
 
 /// What a fault decoder may look at besides its `with:` block.

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayYAML
 import Yams
 
 /// Decodes the plan's sections and checks everything that crosses them (references, overlaps, blast radius).

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayYAML
 import Yams
 
 /// Loads plan files: YAML → `Plan`, with every problem reported as `FILE:LINE:COL: error: MESSAGE`.

@@ -89,21 +89,13 @@ public enum Format {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    /// Civil date and time in UTC (proleptic Gregorian; Howard Hinnant's days-to-civil algorithm).
+    /// Civil date and time in UTC (proleptic Gregorian).
     private static func split(_ wall: Int64) -> (date: (y: Int64, m: Int64, d: Int64), time: (h: Int64, m: Int64, s: Int64, ms: Int64)) {
         let msPerDay: Int64 = 86_400_000
         var days = wall / msPerDay
         var rest = wall % msPerDay
         if rest < 0 { rest += msPerDay; days -= 1 }
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return ((y, m, d), (rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000))
+        let date = CivilDate(ordinal: Int(days))
+        return ((Int64(date.year), Int64(date.month), Int64(date.day)), (rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000))
     }
 }

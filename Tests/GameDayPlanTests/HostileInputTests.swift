@@ -2,6 +2,7 @@ import Foundation
 import GameDayCore
 import Testing
 @testable import GameDayPlan
+import GameDayYAML
 
 /// Hostile plan and inventory files: generated deterministically from a seed, run in-process through the loader.
 struct HostileInputTests {

@@ -1,7 +1,7 @@
 import Foundation
 import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct ScheduleConfigurationLoaderTests {
     static let example = """
@@ -187,5 +187,25 @@ extension ScheduleConfigurationLoaderTests {
                 #expect(!diagnostic.message.isEmpty)
             }
         }
+    }
+}
+
+extension ScheduleConfigurationLoaderTests {
+    static let hookFromEnvironment = Self.example.replacingOccurrences(
+        of: "\"http://127.0.0.1:9000/hook\"", with: "\"http://127.0.0.1:${GAMEDAY_TEST_HOOK_PORT:-9000}/hook\"")
+
+    /// `${VAR:-default}` in a configuration is expanded as in plans (the default when the variable is unset).
+    @Test func environmentDefaultIsExpanded() throws {
+        let configuration = try parse(Self.hookFromEnvironment)
+        #expect(configuration.notify?.webhook.absoluteString == "http://127.0.0.1:9000/hook")
+    }
+
+    /// `${VAR}` takes the environment given to the loader; an unset variable without a default is an error at its value.
+    @Test func environmentVariablesAreExpanded() throws {
+        let configuration = try ScheduleConfigurationLoader.parse(data: Data(Self.hookFromEnvironment.utf8), file: "sched.yaml",
+                                                                  baseDirectory: "/etc/gameday", environment: ["GAMEDAY_TEST_HOOK_PORT": "9100"])
+        #expect(configuration.notify?.webhook.absoluteString == "http://127.0.0.1:9100/hook")
+        let unset = diagnostics(Self.example.replacingOccurrences(of: "state: gameday-schedule.sqlite", with: "state: ${GAMEDAY_TEST_STATE}"))
+        #expect(unset.map(\.description) == ["sched.yaml:16:8: error: state uses environment variable GAMEDAY_TEST_STATE, which is not set (give a default with ${GAMEDAY_TEST_STATE:-value})"])
     }
 }

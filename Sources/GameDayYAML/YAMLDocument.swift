@@ -6,21 +6,30 @@ import Yams
 ///
 /// Everything that can go wrong with the bytes themselves (empty, binary, not UTF-8, too large, too deep, YAML syntax,
 /// alias tricks) becomes a `Diagnostic` here; callers never see a Yams error. The byte-level checks are
-/// `YAMLInputGuard`'s, shared with the scheduler's configuration loader.
-struct YAMLDocument {
-    let file: String
-    let root: Node
+/// `YAMLInputGuard`'s. Plans, inventories and scheduler configurations are all read through here; `vocabulary`
+/// words the messages for the kind of file.
+public struct YAMLDocument {
+    public let file: String
+    public let root: Node
 
-    static func parse(file: String, data: Data) -> Result<YAMLDocument, Diagnostic> {
+    public static func parse(file: String, data: Data, vocabulary: YAMLVocabulary = .plan,
+                             limits: YAMLInputGuard.Limits = YAMLInputGuard.Limits()) -> Result<YAMLDocument, Diagnostic> {
         func fail(_ line: Int, _ column: Int, _ message: String) -> Result<YAMLDocument, Diagnostic> {
             .failure(Diagnostic(file: file, line: line, column: column, message: message))
         }
-        if data.isEmpty { return fail(1, 1, "file is empty; a plan starts with 'version: 1'") }
+        if data.isEmpty { return fail(1, 1, vocabulary.empty) }
         // Size, encoding, nesting depth and alias tricks are refused in one linear pass before the YAML library
         // (whose composer recurses once per level) sees the text.
         let text: String
-        switch YAMLInputGuard.check(data) {
-        case .failure(let problem): return .failure(problem.diagnostic(file: file))
+        switch YAMLInputGuard.check(data, limits: limits) {
+        case .failure(let problem):
+            var diagnostic = problem.diagnostic(file: file)
+            switch problem.kind {
+            case .invalidUTF8: if let message = vocabulary.invalidUTF8 { diagnostic.message = message }
+            case .nulByte: if let message = vocabulary.nulByte { diagnostic.message = message }
+            default: break
+            }
+            return .failure(diagnostic)
         case .success(let checked): text = checked
         }
         do {
@@ -28,23 +37,23 @@ struct YAMLDocument {
             // scalar when Yams hashes mapping keys for its duplicate check (a third of the time on a 1 MiB plan).
             let parser = try Parser(yaml: text, resolver: .basic)
             guard let root = try parser.singleRoot() else {
-                return fail(1, 1, "file holds no YAML document; a plan starts with 'version: 1'")
+                return fail(1, 1, vocabulary.noDocument)
             }
             return .success(YAMLDocument(file: file, root: root))
         } catch let error as YamlError {
-            var diagnostic = diagnostic(for: error, file: file)
+            var diagnostic = diagnostic(for: error, file: file, vocabulary: vocabulary)
             (diagnostic.line, diagnostic.column) = YAMLInputGuard.clamp(line: diagnostic.line, column: diagnostic.column, in: data)
             return .failure(diagnostic)
         } catch {
-            return fail(1, 1, "could not parse YAML: \(error)")
+            return fail(1, 1, "\(vocabulary.unparsable): \(error)")
         }
     }
 
-    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+    static func diagnostic(for error: YamlError, file: String, vocabulary: YAMLVocabulary) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            var message = "YAML syntax error: \(problem)"
+            var message = "\(vocabulary.syntaxError): \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line))" }
             return Diagnostic(file: file, line: mark.line, column: mark.column, message: message)
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -54,7 +63,7 @@ struct YAMLDocument {
             let (line, column) = offset.map { position(of: $0, in: Data(yaml.utf8)) } ?? (1, 1)
             return Diagnostic(file: file, line: line, column: column, message: "YAML reader error: \(problem)")
         default:
-            return Diagnostic(file: file, line: 1, column: 1, message: "could not parse YAML: \(error)")
+            return Diagnostic(file: file, line: 1, column: 1, message: "\(vocabulary.unparsable): \(error)")
         }
     }
 
@@ -66,3 +75,7 @@ struct YAMLDocument {
         return (line, column)
     }
 }
+
+/// A YAML node with its source position, as `YAMLDocument` and `NodeReader` hand it out (callers need not import the
+/// YAML library to pass nodes around).
+public typealias YAMLNode = Node

@@ -7,50 +7,62 @@ import Yams
 /// Each accessor reports wrong types at the value's position and unknown keys at the key's position (with a
 /// "did you mean"). A node budget bounds the work whatever the input (alias bombs share nodes, so their expansion
 /// is only ever as large as the traversal the schema asks for, and the budget caps even that).
-final class NodeReader {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+///
+/// Plans and scheduler configurations both read through it; `vocabulary` names the kind of file in its messages.
+public final class NodeReader {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
     private var budget: Int
     private var budgetReported = false
-    let environment: [String: String]
-    static let maximumDiagnostics = 200
+    public let environment: [String: String]
+    public let vocabulary: YAMLVocabulary
+    /// At most this many diagnostics are kept, the last of them saying that reading stopped.
+    public let diagnosticLimit: Int
+    /// The default diagnostic limit (plans).
+    public static let maximumDiagnostics = 200
 
-    init(file: String, environment: [String: String], budget: Int = 100_000) {
+    public init(file: String, environment: [String: String], budget: Int = 100_000,
+                maximumDiagnostics: Int = NodeReader.maximumDiagnostics, vocabulary: YAMLVocabulary = .plan) {
         self.file = file; self.environment = environment; self.budget = budget
+        self.diagnosticLimit = max(2, maximumDiagnostics); self.vocabulary = vocabulary
     }
 
-    struct Fields {
-        let node: Node
-        let entries: [(key: String, keyNode: Node, value: Node)]
+    /// A mapping's known entries, in file order.
+    public struct Fields {
+        public let node: Node
+        public let entries: [(key: String, keyNode: Node, value: Node)]
 
-        subscript(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
-        func keyNode(_ key: String) -> Node? { entries.first { $0.key == key }?.keyNode }
-        func has(_ key: String) -> Bool { self[key].map { !NodeReader.isNull($0) } ?? false }
+        public subscript(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+        public func keyNode(_ key: String) -> Node? { entries.first { $0.key == key }?.keyNode }
+        public func has(_ key: String) -> Bool { self[key].map { !NodeReader.isNull($0) } ?? false }
     }
+
+    /// True once the diagnostic limit is reached: nothing more will be recorded.
+    public var isFull: Bool { diagnostics.count >= diagnosticLimit }
 
     // MARK: - Diagnostics
 
-    func error(_ node: Node?, _ message: String) {
-        guard diagnostics.count < Self.maximumDiagnostics else { return }
+    /// Records an error at `node`'s position (line 1, column 1 without one).
+    public func error(_ node: Node?, _ message: String) {
         let mark = node?.mark
-        diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
-        if diagnostics.count == Self.maximumDiagnostics {
-            diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
-                                          message: "too many errors; stopping here"))
-        }
+        error(at: (mark?.line ?? 1, mark?.column ?? 1), message)
     }
 
-    func error(at mark: (line: Int, column: Int), _ message: String) {
-        guard diagnostics.count < Self.maximumDiagnostics else { return }
+    public func error(at mark: (line: Int, column: Int), _ message: String) {
+        guard !isFull else { return }
+        if diagnostics.count == diagnosticLimit - 1 {
+            diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column, message: "too many errors; stopping here"))
+            return
+        }
         diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column, message: message))
     }
 
     /// Spends one unit of the node budget; false once it is exhausted.
-    func visit(_ node: Node) -> Bool {
+    public func visit(_ node: Node) -> Bool {
         guard budget > 0 else {
             if !budgetReported {
                 budgetReported = true
-                error(node, "plan is too large or expands too far through YAML aliases; refusing to read further")
+                error(node, "\(vocabulary.document) is too large or expands too far through YAML aliases; refusing to read further")
             }
             return false
         }
@@ -58,12 +70,12 @@ final class NodeReader {
         return true
     }
 
-    static func isNull(_ node: Node) -> Bool {
+    public static func isNull(_ node: Node) -> Bool {
         if case .scalar(let s) = node, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return true }
         return false
     }
 
-    static func typeName(_ node: Node) -> String {
+    public static func typeName(_ node: Node) -> String {
         switch node {
         case .scalar(let s):
             if isNull(node) { return "nothing" }
@@ -80,7 +92,7 @@ final class NodeReader {
     // MARK: - Structure
 
     /// Reads a mapping and reports keys outside `allowed`. Returns nil (after reporting) if the node is not a mapping.
-    func mapping(_ node: Node, _ what: String, allowed: [String]) -> Fields? {
+    public func mapping(_ node: Node, _ what: String, allowed: [String]) -> Fields? {
         guard visit(node) else { return nil }
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping, found \(Self.typeName(node))")
@@ -96,7 +108,7 @@ final class NodeReader {
             let key = keyScalar.string
             if !allowed.contains(key) {
                 // Past the cap nothing more is reported; skip the spelling search (a file of 100,000 unknown keys).
-                guard diagnostics.count < Self.maximumDiagnostics else { continue }
+                guard !isFull else { continue }
                 var message = "unknown key '\(key)' in \(what)"
                 if let suggestion = Spelling.suggestion(for: key, among: allowed) { message += "; did you mean '\(suggestion)'?" }
                 else { message += " (expected one of: \(allowed.joined(separator: ", ")))" }
@@ -109,17 +121,26 @@ final class NodeReader {
     }
 
     /// Reads a list; a missing or null node is an empty list.
-    func sequence(_ node: Node?, _ what: String) -> [Node] {
+    public func sequence(_ node: Node?, _ what: String) -> [Node] {
         guard let node, !Self.isNull(node) else { return [] }
-        guard visit(node) else { return [] }
+        return list(node, what) ?? []
+    }
+
+    /// Reads a list; nil (after reporting) if the node is not a list or holds more than `maximumCount` items.
+    public func list(_ node: Node, _ what: String, maximumCount: Int = .max) -> [Node]? {
+        guard visit(node) else { return nil }
         guard case .sequence(let sequence) = node else {
             error(node, "\(what) must be a list, found \(Self.typeName(node))")
-            return []
+            return nil
+        }
+        if sequence.count > maximumCount {
+            error(node, "\(what) has \(sequence.count) items; at most \(maximumCount) are allowed")
+            return nil
         }
         return Array(sequence)
     }
 
-    func require(_ fields: Fields, _ key: String, _ what: String) -> Node? {
+    public func require(_ fields: Fields, _ key: String, _ what: String) -> Node? {
         guard let node = fields[key], !Self.isNull(node) else {
             error(fields.keyNode(key) ?? fields.node, "\(what) is missing required key '\(key)'")
             return nil
@@ -130,7 +151,7 @@ final class NodeReader {
     // MARK: - Scalars
 
     /// A string value, with `${VAR}` / `${VAR:-default}` expanded from the environment.
-    func string(_ node: Node?, _ what: String) -> String? {
+    public func string(_ node: Node?, _ what: String) -> String? {
         guard let node, !Self.isNull(node) else { return nil }
         guard visit(node) else { return nil }
         guard case .scalar(let scalar) = node else {
@@ -140,7 +161,7 @@ final class NodeReader {
         return expand(scalar.string, node: node, what: what)
     }
 
-    func int(_ node: Node?, _ what: String, range: ClosedRange<Int>? = nil) -> Int? {
+    public func int(_ node: Node?, _ what: String, range: ClosedRange<Int>? = nil) -> Int? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
@@ -154,7 +175,7 @@ final class NodeReader {
         return value
     }
 
-    func double(_ node: Node?, _ what: String) -> Double? {
+    public func double(_ node: Node?, _ what: String) -> Double? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
@@ -164,7 +185,7 @@ final class NodeReader {
         return value
     }
 
-    func bool(_ node: Node?, _ what: String) -> Bool? {
+    public func bool(_ node: Node?, _ what: String) -> Bool? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         switch text.lowercased() {
@@ -177,7 +198,7 @@ final class NodeReader {
     }
 
     /// A duration such as `250ms`, `10s`, `5m`, `1h`. `allowZero` permits `0s`; negative is always an error.
-    func duration(_ node: Node?, _ what: String, allowZero: Bool = false) -> TimeSpan? {
+    public func duration(_ node: Node?, _ what: String, allowZero: Bool = false) -> TimeSpan? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         guard let span = TimeSpan(parsing: text) else {
@@ -191,7 +212,7 @@ final class NodeReader {
     }
 
     /// A percentage such as `99%` or `99.5%`, between 0 and 100.
-    func percent(_ node: Node?, _ what: String) -> Double? {
+    public func percent(_ node: Node?, _ what: String) -> Double? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         guard let value = Percent.parse(text) else {
@@ -203,7 +224,7 @@ final class NodeReader {
     }
 
     /// A probability in [0, 1], written as `0.5` or `50%`.
-    func probability(_ node: Node?, _ what: String) -> Double? {
+    public func probability(_ node: Node?, _ what: String) -> Double? {
         guard let node, !Self.isNull(node) else { return nil }
         guard let text = string(node, what) else { return nil }
         if text.hasSuffix("%") { return percent(node, what).map { $0 / 100 } }
@@ -214,7 +235,7 @@ final class NodeReader {
         return value
     }
 
-    func stringList(_ node: Node?, _ what: String) -> [String]? {
+    public func stringList(_ node: Node?, _ what: String) -> [String]? {
         guard let node, !Self.isNull(node) else { return nil }
         guard case .sequence = node else {
             error(node, "\(what) must be a list of strings, found \(Self.typeName(node))")
@@ -223,7 +244,7 @@ final class NodeReader {
         return sequence(node, what).compactMap { string($0, "each entry of \(what)") }
     }
 
-    func stringMap(_ node: Node?, _ what: String) -> [String: String]? {
+    public func stringMap(_ node: Node?, _ what: String) -> [String: String]? {
         guard let node, !Self.isNull(node) else { return nil }
         guard visit(node) else { return nil }
         guard case .mapping(let mapping) = node else {
@@ -241,7 +262,7 @@ final class NodeReader {
     // MARK: - Environment
 
     /// Expands `${NAME}` and `${NAME:-default}`; `$$` is a literal `$`.
-    func expand(_ text: String, node: Node, what: String) -> String? {
+    public func expand(_ text: String, node: Node, what: String) -> String? {
         guard text.contains("$") else { return text }
         var out = ""
         var index = text.startIndex

@@ -1,7 +1,7 @@
 import Foundation
 import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct DayPlannerTests {
     func planner(scenarios: [ScenarioConfiguration], maxRunsPerDay: Int = 5, seed: UInt64 = 42,

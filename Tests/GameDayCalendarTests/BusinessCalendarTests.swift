@@ -1,6 +1,7 @@
 import Foundation
+import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct BusinessCalendarTests {
     let everyDay: Set<Weekday> = Set(Weekday.allCases)

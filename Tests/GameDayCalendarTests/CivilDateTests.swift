@@ -1,6 +1,7 @@
 import Foundation
+import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct CivilDateTests {
     /// Ordinals and dates convert both ways across leap years and centuries.

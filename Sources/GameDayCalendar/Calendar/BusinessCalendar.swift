@@ -1,4 +1,5 @@
 import Foundation
+import GameDayCore
 
 /// Business days, holidays, freezes and daily windows in one IANA time zone. Pure: no clock, no I/O.
 ///

@@ -130,6 +130,12 @@ public struct PlannedDecision: Sendable, Equatable {
     public var abortAt: Date
     public var disposition: Disposition
 
+    public init(id: String, day: CivilDate, scenario: String, plan: String, seed: UInt64, startAt: Date,
+                plannedDuration: TimeSpan, abortAt: Date, disposition: Disposition) {
+        self.id = id; self.day = day; self.scenario = scenario; self.plan = plan; self.seed = seed
+        self.startAt = startAt; self.plannedDuration = plannedDuration; self.abortAt = abortAt; self.disposition = disposition
+    }
+
     /// Whether the decision is to run, or was skipped at planning (reason and detail).
     public enum Disposition: Sendable, Equatable {
         case run

@@ -1,4 +1,5 @@
 import Foundation
+import GameDayCore
 
 /// A cheap, linear pass over the raw bytes of a YAML file that refuses what would make parsing slow, deep or
 /// unsafe, before any YAML library sees it. Plans, inventories and scheduler configurations all go through it.

@@ -1,7 +1,7 @@
 import Foundation
 import GameDayCore
 import Testing
-@testable import GameDaySchedule
+@testable import GameDayCalendar
 
 @Suite struct SchedulerStateMachineTests {
     // A decision at 10:00Z, planned 30 minutes, aborted at 14:58Z (window 09:00-15:00 minus 2 minutes).
@@ -113,49 +113,6 @@ import Testing
         let short = DecisionSnapshot(id: "2027-03-15/cache", status: .planned, startAt: Fixture.utc("2027-03-15T14:00:00Z"),
                                      plannedDuration: .minutes(5), abortAt: abortAt)
         #expect(machine.tick(now: Fixture.utc("2027-03-15T14:40:01Z"), decisions: [short], gates: .init()) == .checkOutage(id: short.id))
-    }
-
-    /// Exit codes map to outcomes; a revert failure beats an abort; scheduler aborts are labelled.
-    @Test func outcomes() {
-        let clean = RevertTruth(verdict: .revertedByRun, runDir: "/r")
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 0), abortedFor: nil, truth: clean) == (.held, "the hypothesis held"))
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 1), abortedFor: nil, truth: clean).status == .violated)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 2), abortedFor: nil, truth: RevertTruth(verdict: .noJournal)).status == .invalid)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: nil, truth: clean).status == .aborted)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 4), abortedFor: .windowEnd, truth: clean).status == .revertFailed)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: .shutdown, truth: clean).status == .aborted)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(signal: 9), abortedFor: nil, truth: clean).status == .failed)
-        #expect(SchedulerStateMachine.outcome(of: RunResult(spawnError: "no such file"), abortedFor: nil, truth: RevertTruth(verdict: .noJournal))
-                == (.failed, "no such file"))
-    }
-
-    /// An aborted run's record says who reverted its faults, from the journal: the run, or recover after it was
-    /// killed; faults still active make it revert-failed whatever the exit was, naming them and the command.
-    @Test func abortOutcomeTellsTheTruth() {
-        let byRun = SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: .windowEnd,
-                                                  truth: RevertTruth(verdict: .revertedByRun, runDir: "/r"))
-        #expect(byRun.status == .aborted)
-        #expect(byRun.detail.contains("reverted by the run"))
-        let byRecover = SchedulerStateMachine.outcome(of: RunResult(), abortedFor: .shutdown,
-                                                      truth: RevertTruth(verdict: .revertedByRecover, runDir: "/r", faults: ["0.web-1"], runEnded: false))
-        #expect(byRecover.status == .aborted)
-        #expect(byRecover.detail.contains("gameday recover reverted 0.web-1"))
-        #expect(byRecover.detail.contains("no run.end"))
-        let stuck = SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: .windowEnd,
-                                                  truth: RevertTruth(verdict: .stillActive, runDir: "/r", faults: ["0.web-1", "1.db"],
-                                                                     runEnded: false, note: "gameday recover could not revert every fault (exit 4): x"))
-        #expect(stuck.status == .revertFailed)
-        #expect(stuck.detail.contains("FAULTS STILL ACTIVE: 0.web-1, 1.db"))
-        #expect(stuck.detail.contains("`gameday recover /r`"))
-    }
-
-    /// The child's revert deadline fits inside the abort grace, with a margin, and never drops under a second.
-    @Test func revertDeadlineFitsTheGrace() {
-        #expect(RunRequest.revertDeadline(forGrace: .seconds(30)) == .milliseconds(22_500))
-        #expect(RunRequest.revertDeadline(forGrace: .seconds(120)) == .seconds(90))
-        #expect(RunRequest.revertDeadline(forGrace: .seconds(4)) == .seconds(1))
-        let request = RunRequest(decisionID: "d", plan: "p", runsDir: "/r", seed: 1, abortGrace: .seconds(30))
-        #expect(request.revertDeadlineArgument == "22500ms")
     }
 
     /// After a restart, the journal decides: finished runs keep their outcome, unfinished ones go to recover.
