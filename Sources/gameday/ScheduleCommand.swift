@@ -5,6 +5,7 @@ import GameDayProbes
 import GameDaySchedule
 import Logging
 import ServiceLifecycle
+import GameDayCalendar
 
 /// `gameday schedule ...`: business-hours chaos in the spirit of Chaos Monkey, with holidays, freezes and safety gates.
 struct ScheduleCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import GameDayCore
 import GameDayPlan
 import GameDaySchedule
+import GameDayCalendar
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

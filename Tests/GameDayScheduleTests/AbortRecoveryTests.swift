@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 /// The scheduler's abort path with real processes: the real `gameday` executable runs the plan and recovers it;
 /// the scheduler service runs in the test (so its abort grace can be a few seconds) on the system clock.

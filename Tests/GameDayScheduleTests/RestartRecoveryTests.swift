@@ -3,6 +3,7 @@ import GameDayCore
 import Logging
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 /// Records `recover` calls and answers with a fixed exit code; runs are not expected here (recovery never starts
 /// runs). It does not touch journals: what recover really does is tested with the real executable.

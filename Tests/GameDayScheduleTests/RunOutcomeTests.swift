@@ -2,6 +2,7 @@ import Foundation
 import GameDayCore
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 /// How the daemon records a finished `gameday run` (moved out of SchedulerStateMachineTests when the state machine
 /// went to GameDayCalendar: these need the daemon's RunResult, RevertTruth and RunRequest).

@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 @Suite struct ScheduleMetricsTests {
     /// Every skip and abort reason is exported from the start (as zero); counts move with events.

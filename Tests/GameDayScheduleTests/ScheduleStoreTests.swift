@@ -2,6 +2,7 @@ import Foundation
 import GameDayCore
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 @Suite struct ScheduleStoreTests {
     static func plan(day: String = "2027-03-15", scenarios: [String] = ["web"], skipped: [String] = []) -> DayPlan {

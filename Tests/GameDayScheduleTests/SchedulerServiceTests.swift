@@ -6,6 +6,7 @@ import GameDayCore
 import Logging
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 /// End to end: the real `gameday schedule run` daemon, the real demo fleet and real `gameday run` children. The test
 /// opens a business-hours window a few seconds ahead and watches the daemon decide, check for an outage, run the

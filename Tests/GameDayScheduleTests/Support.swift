@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 @testable import GameDaySchedule
+import GameDayCalendar
 
 /// Small helpers shared by the scheduler's tests.
 enum Fixture {

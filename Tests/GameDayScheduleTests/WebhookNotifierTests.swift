@@ -3,6 +3,7 @@ import GameDayCore
 import Logging
 import Testing
 @testable import GameDaySchedule
+import GameDayCalendar
 
 @Suite struct WebhookNotifierTests {
     /// A notification is POSTed as JSON; a failing answer is retried until it succeeds.

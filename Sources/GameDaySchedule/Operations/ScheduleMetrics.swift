@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import GameDayCalendar
 
 /// The scheduler's Prometheus metrics: decisions, runs by status, skips by reason, aborts by reason, faults active.
 public struct ScheduleMetrics: Sendable {

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import GameDayCore
 import Logging
+import GameDayCalendar
 
 /// What a webhook receives (POSTed as JSON).
 public struct ScheduleNotification: Sendable, Codable, Equatable {

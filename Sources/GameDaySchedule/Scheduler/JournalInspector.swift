@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GameDayJournal
+import GameDayCalendar
 
 /// Follows a run's journal (`journal.jsonl`) the way the scheduler needs it: which faults are applied right now and
 /// whether the run ended. It decodes with the project's journal reader and works the open faults out with

@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import Logging
+import GameDayCalendar
 
 /// Settles decisions a previous daemon left `starting` or `running` (it was killed, or the machine went down), so
 /// that a restarted daemon never starts them again and never leaves their faults behind.

@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GRDB
+import GameDayCalendar
 
 /// The scheduler's durable state in SQLite: planned days, decisions and their outcomes, skip reasons, the pause
 /// switch and the seed.

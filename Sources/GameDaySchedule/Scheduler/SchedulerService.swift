@@ -2,6 +2,7 @@ import Foundation
 import GameDayCore
 import Logging
 import ServiceLifecycle
+import GameDayCalendar
 
 /// The scheduling daemon (`gameday schedule run`): plans each business day, starts runs at their times when every
 /// safety gate allows, aborts a run still going as the window closes, and records everything in the store.
