@@ -94,6 +94,9 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
+        // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
+        .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
@@ -101,10 +104,10 @@ let package = Package(
         .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine",
+        .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayTestSupport", "GameDayProbes", "GameDayCore", "GameDayEngine",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayProxyTests", dependencies: [
+        .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayTestSupport", "GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayProxyTests", dependencies: ["GameDayTestSupport", 
             "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -116,14 +119,14 @@ let package = Package(
             "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayDemoTests", dependencies: [
+        .testTarget(name: "GameDayDemoTests", dependencies: ["GameDayTestSupport", 
             "GameDayDemo",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "HostIntegrationTests", dependencies: [
+        .testTarget(name: "HostIntegrationTests", dependencies: ["GameDayTestSupport", 
             "GameDayCore", "GameDayInjectors", "GameDayEngine",
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: [
+        .testTarget(name: "IntegrationTests", dependencies: ["GameDayTestSupport", 
             "GameDayCore", "GameDayJournal", "GameDayPlan",
         ], swiftSettings: swiftSettings),
 

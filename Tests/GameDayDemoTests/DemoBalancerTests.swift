@@ -5,6 +5,7 @@ import Foundation
 import GameDayDemo
 import ServiceLifecycle
 import Testing
+import GameDayTestSupport
 
 /// The balancer in-process against loopback backends: forwarding, retries, status codes and headers.
 @Suite struct DemoBalancerTests {
@@ -16,9 +17,9 @@ import Testing
         healthChecks: Bool,
         _ body: (_ balancerURL: String, _ balancer: DemoBalancer) async throws -> Void
     ) async throws {
-        let livePort = try TestSupport.freePort()
+        let livePort = try freeLoopbackPort()
         let balancer = DemoBalancer(backends: backends(livePort), configuration: configuration, logger: TestSupport.logger)
-        let balancerPort = try TestSupport.freePort()
+        let balancerPort = try freeLoopbackPort()
         var services: [any Service] = [
             DemoPayments.makeApplication(port: livePort, logger: TestSupport.logger) { _ in },
             balancer.makeApplication(port: balancerPort) { _ in },
@@ -29,7 +30,7 @@ import Testing
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
             let url = "http://127.0.0.1:\(balancerPort)"
-            let up = await TestSupport.eventually(timeout: .seconds(10)) {
+            let up = await eventually(timeout: .seconds(10)) {
                 let balancerUp = await TestSupport.get(url, "/_balancer/status") != nil
                 let backendUp = await TestSupport.get("http://127.0.0.1:\(livePort)", "/health") != nil
                 return balancerUp && backendUp
@@ -44,7 +45,7 @@ import Testing
     /// Without health checks every backend is out of rotation, so the balancer fails open, retries past a dead
     /// backend, and says so in its headers.
     @Test func failsOpenAndRetriesPastADeadBackend() async throws {
-        let dead = try TestSupport.freePort()
+        let dead = try freeLoopbackPort()
         try await withBalancer(backends: { live in
             [BalancerBackend(name: "dead", endpoint: .init(host: "127.0.0.1", port: dead)),
              BalancerBackend(name: "live", endpoint: .init(host: "127.0.0.1", port: live))]
@@ -61,12 +62,12 @@ import Testing
     /// With health checks the dead backend leaves rotation, every request goes to the live one, and the status
     /// endpoint reports it.
     @Test func routesOnlyToHealthyBackends() async throws {
-        let dead = try TestSupport.freePort()
+        let dead = try freeLoopbackPort()
         try await withBalancer(backends: { live in
             [BalancerBackend(name: "dead", endpoint: .init(host: "127.0.0.1", port: dead)),
              BalancerBackend(name: "live", endpoint: .init(host: "127.0.0.1", port: live))]
         }, healthChecks: true) { url, balancer in
-            let settled = await TestSupport.eventually(timeout: .seconds(10)) {
+            let settled = await eventually(timeout: .seconds(10)) {
                 balancer.status.replicas.map(\.healthy) == [false, true]
             }
             #expect(settled)
@@ -98,7 +99,7 @@ import Testing
 
     /// When no backend answers: 502 if connections were refused, 504 if every attempt timed out.
     @Test func answers502Or504WhenNoBackendAnswers() async throws {
-        let refused = try TestSupport.freePort()
+        let refused = try freeLoopbackPort()
         // A listening socket nobody accepts on: connections complete, responses never come (like SIGSTOP).
         let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(silent >= 0)

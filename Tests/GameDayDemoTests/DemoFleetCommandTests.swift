@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import GameDayDemo
 import Testing
+import GameDayTestSupport
 
 extension RealProcessTests {
     /// `gameday demo-fleet up` as other engineers' tests use it: a real process, its JSON line, signals.
@@ -17,7 +18,7 @@ extension RealProcessTests {
 
         private func launch(_ arguments: [String], directory: String) throws -> Running {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: try TestSupport.gamedayExecutable())
+            process.executableURL = URL(fileURLWithPath: try GameDayExecutable.require())
             process.arguments = arguments
             let stdout = "\(directory)/up.stdout"
             let stderr = "\(directory)/up.stderr"
@@ -31,7 +32,7 @@ extension RealProcessTests {
 
         private func firstLine(of path: String, timeout: Duration) async -> String? {
             var line: String?
-            _ = await TestSupport.eventually(timeout: timeout) {
+            _ = await eventually(timeout: timeout) {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8),
                       let newline = text.firstIndex(of: "\n") else { return false }
                 line = String(text[..<newline])
@@ -41,7 +42,7 @@ extension RealProcessTests {
         }
 
         private func run(signal: Int32) async throws {
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let fleetDirectory = "\(directory)/fleet"
             let running = try launch(["demo-fleet", "up", "--dir", fleetDirectory, "--restart-delay", "1s"], directory: directory)
@@ -68,7 +69,7 @@ extension RealProcessTests {
                 #expect(running.process.terminationStatus == 0)
             }
             // Replicas are children of the up process; give a crash-path ParentWatcher exit time too.
-            let gone = await TestSupport.eventually(timeout: .seconds(10)) { pids.allSatisfy { !TestSupport.isAlive($0) } }
+            let gone = await eventually(timeout: .seconds(10)) { pids.allSatisfy { !TestSupport.isAlive($0) } }
             #expect(gone, "replica processes outlived demo-fleet up")
             for replica in endpoints.replicas {
                 #expect(!FileManager.default.fileExists(atPath: replica.pidFile))
@@ -88,9 +89,9 @@ extension RealProcessTests {
         /// If the controller is killed outright, its replicas notice their parent is gone and exit by themselves;
         /// `--dependency-url` is what replicas are told to call.
         @Test func replicasExitWhenTheControllerIsKilled() async throws {
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let proxyURL = "http://127.0.0.1:\(try TestSupport.freePort())"
+            let proxyURL = "http://127.0.0.1:\(try freeLoopbackPort())"
             let running = try launch(["demo-fleet", "up", "--dir", "\(directory)/fleet", "--dependency-url", proxyURL],
                                      directory: directory)
             defer {
@@ -104,7 +105,7 @@ extension RealProcessTests {
             #expect(pids.count == 3)
             kill(running.process.processIdentifier, SIGKILL)
             _ = await TestSupport.waitForExit(running.process, timeout: .seconds(10))
-            let gone = await TestSupport.eventually(timeout: .seconds(15)) { pids.allSatisfy { !TestSupport.isAlive($0) } }
+            let gone = await eventually(timeout: .seconds(15)) { pids.allSatisfy { !TestSupport.isAlive($0) } }
             #expect(gone, "replicas outlived a SIGKILLed controller")
             if !gone {
                 // Never leave them running, whatever the assertion says.
@@ -114,7 +115,7 @@ extension RealProcessTests {
 
         /// Bad options are refused with a clear message and a non-zero exit, before anything starts.
         @Test func rejectsBadOptions() async throws {
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             for (arguments, message) in [
                 (["demo-fleet", "up", "--dir", directory, "--base-port", "70000"], "base port 70000"),

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import GameDayDemo
 import Testing
+import GameDayTestSupport
 
 extension RealProcessTests {
     /// Real fleets: replica processes from the built gameday executable, loopback sockets, real signals.
@@ -19,8 +20,8 @@ extension RealProcessTests {
             routeDependency: @escaping @Sendable (String) async throws -> String? = { _ in nil },
             _ body: (DemoFleet, inout Set<Int32>) async throws -> Void
         ) async throws {
-            let executable = try TestSupport.gamedayExecutable()
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let executable = try GameDayExecutable.require()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let fleet = try await DemoFleet.start(
                 executable: executable, configuration: configuration(directory), logger: TestSupport.logger,
@@ -72,7 +73,7 @@ extension RealProcessTests {
         /// Replicas call the URL that routeDependency returns: pointing it at a closed port makes checkout fail
         /// with 502 from the replica while health stays green.
         @Test func replicasUseTheRoutedDependencyURL() async throws {
-            let closedPort = try TestSupport.freePort()
+            let closedPort = try freeLoopbackPort()
             let seenURL = URLBox()
             try await withFleet(routeDependency: { url in
                 await seenURL.set(url)
@@ -102,7 +103,7 @@ extension RealProcessTests {
                     #expect(response.status == 200)
                 }
                 var newPID: Int32?
-                let restarted = await TestSupport.eventually(timeout: .seconds(20)) {
+                let restarted = await eventually(timeout: .seconds(20)) {
                     guard let pid = PIDFile.read(victim.pidFile), pid != oldPID else { return false }
                     newPID = pid
                     return await TestSupport.get(victim.url, "/health", timeout: .seconds(1))?.status == 200
@@ -111,7 +112,7 @@ extension RealProcessTests {
                 if let newPID { seen.insert(newPID) }
                 #expect(!TestSupport.isAlive(oldPID))
                 #expect(await fleet.restartCounts()["r1"] == 1)
-                let backInRotation = await TestSupport.eventually(timeout: .seconds(10)) {
+                let backInRotation = await eventually(timeout: .seconds(10)) {
                     fleet.balancerStatus.replicas.allSatisfy(\.healthy)
                 }
                 #expect(backInRotation)
@@ -126,7 +127,7 @@ extension RealProcessTests {
                 let pid = try #require(PIDFile.read(victim.pidFile))
                 TestSupport.send(SIGSTOP, to: pid)
                 var cleanInARow = 0
-                let routedAround = await TestSupport.eventually(timeout: .seconds(20), interval: .milliseconds(10)) {
+                let routedAround = await eventually(timeout: .seconds(20), every: .milliseconds(10)) {
                     guard let response = await TestSupport.get(fleet.balancerURL, "/checkout") else { return false }
                     let attempts = response.header(DemoBalancer.attemptsHeader) ?? ""
                     if response.status == 200, !attempts.split(separator: ",").contains("r2") {
@@ -142,7 +143,7 @@ extension RealProcessTests {
                 #expect(await fleet.restartCounts()["r2"] == 0)
 
                 TestSupport.send(SIGCONT, to: pid)
-                let servesAgain = await TestSupport.eventually(timeout: .seconds(20)) {
+                let servesAgain = await eventually(timeout: .seconds(20)) {
                     await TestSupport.get(fleet.balancerURL, "/checkout")?.header(DemoBalancer.replicaHeader) == "r2"
                 }
                 #expect(servesAgain, "r2 did not serve again after SIGCONT")
@@ -156,7 +157,7 @@ extension RealProcessTests {
             try await withFleet { fleet, _ in
                 let pids = try fleet.replicas.map { try #require(PIDFile.read($0.pidFile)) }
                 for pid in pids { TestSupport.send(SIGSTOP, to: pid) }
-                let failingOpen = await TestSupport.eventually(timeout: .seconds(20)) { fleet.balancerStatus.failOpen }
+                let failingOpen = await eventually(timeout: .seconds(20)) { fleet.balancerStatus.failOpen }
                 #expect(failingOpen)
 
                 let responses = await withTaskGroup(of: DemoHTTPResponse?.self) { group in
@@ -179,7 +180,7 @@ extension RealProcessTests {
                 #expect(attempted == ["r1", "r2", "r3"])
 
                 for pid in pids { TestSupport.send(SIGCONT, to: pid) }
-                let recovered = await TestSupport.eventually(timeout: .seconds(20)) {
+                let recovered = await eventually(timeout: .seconds(20)) {
                     guard let response = await TestSupport.get(fleet.balancerURL, "/checkout") else { return false }
                     return response.status == 200 && response.header(DemoBalancer.failOpenHeader) == nil
                 }
@@ -190,8 +191,8 @@ extension RealProcessTests {
 
         /// stop() also ends a replica that is stopped (SIGSTOP) at the time, and a second stop() is harmless.
         @Test func stopEndsEvenAStoppedReplica() async throws {
-            let executable = try TestSupport.gamedayExecutable()
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let executable = try GameDayExecutable.require()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let fleet = try await DemoFleet.start(
                 executable: executable, configuration: configuration(directory), logger: TestSupport.logger)
@@ -214,8 +215,8 @@ extension RealProcessTests {
         /// dependency the fleet had started is stopped again.
         @Test func routeDependencyErrorIsPassedOnAndCleansUp() async throws {
             struct ProxyFailed: Error, Equatable {}
-            let executable = try TestSupport.gamedayExecutable()
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let executable = try GameDayExecutable.require()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let seenURL = URLBox()
             await #expect(throws: ProxyFailed()) {
@@ -234,13 +235,13 @@ extension RealProcessTests {
 
         /// A missing executable or a bad configuration fails start() with a clear error and starts nothing.
         @Test func rejectsBadExecutableAndConfiguration() async throws {
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             await #expect(throws: DemoFleetError.self) {
                 _ = try await DemoFleet.start(executable: "\(directory)/no-such-gameday",
                                               configuration: configuration(directory), logger: TestSupport.logger)
             }
-            let executable = try TestSupport.gamedayExecutable()
+            let executable = try GameDayExecutable.require()
             var bad = configuration(directory)
             bad.replicaCount = 0
             await #expect(throws: DemoFleetError.invalidConfiguration("replica count 0 is not between 1 and 32")) {

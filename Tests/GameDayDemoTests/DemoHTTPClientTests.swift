@@ -4,6 +4,7 @@ import Glibc
 import GameDayDemo
 import ServiceLifecycle
 import Testing
+import GameDayTestSupport
 
 @Suite struct DemoHTTPClientTests {
     /// A server that accepts connections but never answers (like a SIGSTOPped process) ends in timedOut, not a hang.
@@ -31,7 +32,7 @@ import Testing
 
     /// A closed port ends in connectFailed.
     @Test func reportsConnectFailure() async throws {
-        let port = try TestSupport.freePort()
+        let port = try freeLoopbackPort()
         do {
             _ = try await DemoHTTPClient().get(host: "127.0.0.1", port: port, path: "/", timeout: .seconds(2))
             Issue.record("a request to a closed port succeeded")
@@ -46,13 +47,13 @@ import Testing
 
     /// A real response's status, headers and body come back intact.
     @Test func readsStatusHeadersAndBody() async throws {
-        let port = try TestSupport.freePort()
+        let port = try freeLoopbackPort()
         let payments = DemoPayments.makeApplication(port: port, logger: TestSupport.logger) { _ in }
         let group = ServiceGroup(configuration: .init(services: [payments], logger: TestSupport.logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var response: DemoHTTPResponse?
-            _ = await TestSupport.eventually(timeout: .seconds(10)) {
+            _ = await eventually(timeout: .seconds(10)) {
                 response = try? await DemoHTTPClient().get(host: "127.0.0.1", port: port, path: "/pay", timeout: .seconds(2))
                 return response != nil
             }

@@ -1,11 +1,12 @@
 import Foundation
 import GameDayDemo
 import Testing
+import GameDayTestSupport
 
 @Suite struct PIDFileTests {
     /// A written pid reads back, with no temporary file left beside it.
     @Test func writesAtomicallyAndReadsBack() throws {
-        let directory = try TestSupport.makeTemporaryDirectory()
+        let directory = try temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/r1.pid"
         try PIDFile.write(4242, to: path)
@@ -18,7 +19,7 @@ import Testing
 
     /// Garbage, empty or missing files read as no pid.
     @Test func rejectsInvalidContent() throws {
-        let directory = try TestSupport.makeTemporaryDirectory()
+        let directory = try temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/x.pid"
         #expect(PIDFile.read(path) == nil)
@@ -30,7 +31,7 @@ import Testing
 
     /// Removal happens only when the file still names the given pid.
     @Test func removesOnlyWhenItNamesThePID() throws {
-        let directory = try TestSupport.makeTemporaryDirectory()
+        let directory = try temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/r1.pid"
         try PIDFile.write(100, to: path)

@@ -5,6 +5,7 @@ import Foundation
 import GameDayDemo
 import ServiceLifecycle
 import Testing
+import GameDayTestSupport
 
 extension RealProcessTests {
     /// The supervisor with plain `/bin/sleep` children: real processes, no HTTP.
@@ -14,7 +15,7 @@ extension RealProcessTests {
         @Test func restartsExitedChildAndReapsAllOnShutdown() async throws {
             let sleep = ["/bin/sleep", "/usr/bin/sleep"].first { FileManager.default.isExecutableFile(atPath: $0) }
             let executable = try #require(sleep, "no sleep executable on this machine")
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let processes = ["a", "b"].map {
                 SupervisedProcess(name: $0, arguments: ["60"], logFile: "\(directory)/\($0).log", pidFile: "\(directory)/\($0).pid")
@@ -26,7 +27,7 @@ extension RealProcessTests {
             var seen = Set<Int32>()
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                let started = await TestSupport.eventually(timeout: .seconds(10)) { await supervisor.runningPIDs().count == 2 }
+                let started = await eventually(timeout: .seconds(10)) { await supervisor.runningPIDs().count == 2 }
                 #expect(started)
                 let first = await supervisor.runningPIDs()
                 seen.formUnion(first.values)
@@ -38,7 +39,7 @@ extension RealProcessTests {
 
                 kill(b, SIGSTOP)
                 kill(a, SIGKILL)
-                let restarted = await TestSupport.eventually(timeout: .seconds(10)) {
+                let restarted = await eventually(timeout: .seconds(10)) {
                     if let pid = await supervisor.runningPIDs()["a"], pid != a { return true }
                     return false
                 }
@@ -60,7 +61,7 @@ extension RealProcessTests {
         /// A child that ignores SIGTERM is killed with SIGKILL once the grace period is over.
         @Test func killsChildThatIgnoresTerm() async throws {
             let shell = try #require(["/bin/sh", "/usr/bin/sh"].first { FileManager.default.isExecutableFile(atPath: $0) })
-            let directory = try TestSupport.makeTemporaryDirectory()
+            let directory = try temporaryDirectory("demo")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let stubborn = SupervisedProcess(
                 name: "stubborn", arguments: ["-c", "trap '' TERM; while :; do sleep 1; done"],
@@ -72,7 +73,7 @@ extension RealProcessTests {
             var pid: Int32?
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                _ = await TestSupport.eventually(timeout: .seconds(10)) { await supervisor.runningPIDs()["stubborn"] != nil }
+                _ = await eventually(timeout: .seconds(10)) { await supervisor.runningPIDs()["stubborn"] != nil }
                 pid = await supervisor.runningPIDs()["stubborn"]
                 // Let the shell install its trap before it is asked to stop.
                 try await Task.sleep(for: .milliseconds(300))

@@ -3,6 +3,7 @@ import Synchronization
 import GameDayCore
 import GameDayInjectors
 import Testing
+import GameDayTestSupport
 
 @Suite struct LeaseCommandsTests {
     static func marker() -> String {
@@ -17,16 +18,6 @@ import Testing
 
     static func run(_ argv: [String]) async throws -> CommandResult {
         try await RemoteProcess.run(argv, timeout: .seconds(30)).result
-    }
-
-    /// Polls (bounded) until the condition holds.
-    static func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < end {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
     }
 
     /// A lease fires at duration + grace, rounded up to whole seconds.
@@ -71,7 +62,7 @@ import Testing
         #expect(applied.exitCode == 0, "\(applied.stderr)")
         #expect(applied.stdout.contains("lease: watchdog pid"))
         #expect(FileManager.default.fileExists(atPath: marker))
-        #expect(try await Self.eventually(within: 20) { !FileManager.default.fileExists(atPath: marker) })
+        #expect(await eventually(timeout: .seconds(20)) { !FileManager.default.fileExists(atPath: marker) })
         // Reverting after the lease fired is still fine.
         let reverted = try await Self.run(try #require(LeaseCommands.revert(Self.commands(marker: marker), lease: lease)))
         #expect(reverted.exitCode == 0)
@@ -90,7 +81,7 @@ import Testing
         let reverted = try await Self.run(try #require(LeaseCommands.revert(Self.commands(marker: marker), lease: lease)))
         #expect(reverted.exitCode == 0, "\(reverted.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker))
-        #expect(try await Self.eventually(within: 10) { kill(pid, 0) != 0 || Self.isZombie(pid) })
+        #expect(await eventually(timeout: .seconds(10)) { kill(pid, 0) != 0 || Self.isZombie(pid) })
     }
 
     /// A failed inject cancels its lease and reverts at once, and reports the inject's exit code.
@@ -104,7 +95,7 @@ import Testing
         #expect(applied.exitCode == 3)
         #expect(!FileManager.default.fileExists(atPath: marker))
         // The cancelled watchdog must not survive (it would sleep out its 600 s and revert again later).
-        #expect(try await Self.eventually(within: 10) { (try? ProcessTable.matching(pattern: lease.name))?.isEmpty ?? false },
+        #expect(await eventually(timeout: .seconds(10)) { (try? ProcessTable.matching(pattern: lease.name))?.isEmpty ?? false },
                 "a lease watchdog survived the failed inject")
     }
 
@@ -127,7 +118,7 @@ import Testing
         #expect(kill(pid, 0) == 0 && !Self.isZombie(pid), "the failed revert cancelled the lease")
         // Once the obstacle is gone, the lease (still armed) reverts by itself.
         unlink(directory + "/busy")
-        #expect(try await Self.eventually(within: 20) { !FileManager.default.fileExists(atPath: directory) },
+        #expect(await eventually(timeout: .seconds(20)) { !FileManager.default.fileExists(atPath: directory) },
                 "the lease did not revert the fault")
     }
 
@@ -146,13 +137,13 @@ import Testing
             inject: "touch \(ShellQuote.quote(started)); n=0; while [ -e \(ShellQuote.quote(hold)) ] && [ \"$n\" -lt 400 ]; do sleep 0.05; n=$((n+1)); done; touch \(ShellQuote.quote(marker))",
             revert: ShellQuote.join(["rm", "-f", marker]))
         let apply = Task { try await Self.run(LeaseCommands.apply(commands, lease: lease)) }
-        #expect(try await Self.eventually(within: 20) { FileManager.default.fileExists(atPath: started) })
+        #expect(await eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: started) })
         let revertArgv = try #require(LeaseCommands.revert(commands, lease: lease))
         let revert = Task { try await Self.run(revertArgv) }
         let done = ManagedFlag()
         let watcher = Task { _ = try? await revert.value; done.set() }
         // A revert that does not wait finishes at once; one that waits is still blocked after this.
-        _ = try await Self.eventually(within: 2) { done.value }
+        _ = await eventually(timeout: .seconds(2)) { done.value }
         unlink(hold)
         let applied = try await apply.value
         let reverted = try await revert.value

@@ -4,6 +4,7 @@ import GameDayEngine
 @testable import GameDayProbes
 import Logging
 import Synchronization
+import GameDayTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -82,17 +83,6 @@ func isAlive(_ pid: pid_t) -> Bool {
           let close = stat.lastIndex(of: ")") else { return false }
     let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
     return state != "Z" && state != "X"
-}
-
-/// Polls `condition` every 50 ms for up to `limit`; returns whether it became true.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
-    let clock = ContinuousClock()
-    let start = clock.now
-    while clock.now - start < limit {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return condition()
 }
 
 /// Serialized: some tests count this process's open descriptors, which parallel probes would disturb.

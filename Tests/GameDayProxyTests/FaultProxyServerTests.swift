@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Testing
 @testable import GameDayProxy
+import GameDayTestSupport
 
 /// Real loopback sockets through an in-process daemon.
 struct FaultProxyServerTests {

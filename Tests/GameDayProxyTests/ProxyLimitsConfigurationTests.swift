@@ -3,6 +3,7 @@ import GameDayCore
 import Logging
 import Testing
 @testable import GameDayProxy
+import GameDayTestSupport
 
 /// Configured limits over real sockets: connections per proxy, remote listeners when allowed, body size.
 struct ProxyLimitsConfigurationTests {

@@ -4,6 +4,7 @@ import GameDayEngine
 import GameDayInjectors
 import Testing
 @testable import GameDayProxy
+import GameDayTestSupport
 
 /// Where the plan-side client sends `GAMEDAY_PROXY_TOKEN`, and how a dead run's in-process proxy is reverted.
 struct ProxyTokenTests {
@@ -53,7 +54,7 @@ struct ProxyTokenTests {
     /// `gameday recover` on a dead run's in-process proxy: the proxy died with the run, so the revert succeeds with
     /// that explanation and sends nothing to the old port; an `api:` proxy's recipe on a dead port still fails.
     @Test func deadInProcessProxyIsAnExplainedRevert() async throws {
-        let port = freeLoopbackPort()
+        let port = try freeLoopbackPort()
         let journaled = #"{"proxy":{"_0":{"api":"http://127.0.0.1:\#(port)","proxy":"db","toxic":"gameday-r-0","inProcess":true}}}"#
         let recipe = try JSONDecoder().decode(RevertRecipe.self, from: Data(journaled.utf8))
         let detail = try await ProxyReverter().revert(recipe)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 /// The control APIs of real `gameday run` and `gameday proxy` processes, as another local user would reach them.
 struct RunProxyAuthTests {
@@ -9,7 +10,7 @@ struct RunProxyAuthTests {
         let dir = try makeTemporaryDirectory("runtoken")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let upstream = try await TestUpstream(.echo)
-        let listen = freeLoopbackPort()
+        let listen = try freeLoopbackPort()
         let plan = """
         version: 1
         name: token-guard
@@ -74,7 +75,7 @@ struct RunProxyAuthTests {
         let dir = try makeTemporaryDirectory("recoverinproc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let upstream = try await TestUpstream(.echo)
-        let listen = freeLoopbackPort()
+        let listen = try freeLoopbackPort()
         let plan = """
         version: 1
         name: killed-with-proxy

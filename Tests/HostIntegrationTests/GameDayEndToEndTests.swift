@@ -2,6 +2,7 @@ import Foundation
 import GameDayCore
 import GameDayInjectors
 import Testing
+import GameDayTestSupport
 
 /// `gameday run` and `gameday recover` against the namespaced fleet, run inside the controller's namespace
 /// (`ip netns exec <ctl> gameday ...`) with a plan whose targets use `access: ssh`.
@@ -95,7 +96,7 @@ struct GameDayEndToEndTests {
         // `ip netns exec` execs gameday, so this pid is gameday's.
         let pid = process.processIdentifier
         defer { if process.isRunning { kill(pid, SIGKILL) } }
-        let active = try await fleet.eventually(within: 60, every: 0.1) { try await partitioned(fleet) }
+        let active = try await eventually(timeout: .seconds(60), every: .seconds(0.1)) { try await partitioned(fleet) }
         let injected = ContinuousClock.now
         kill(pid, SIGKILL)
         process.waitUntilExit()
@@ -117,7 +118,7 @@ struct GameDayEndToEndTests {
             try await Task.sleep(for: .seconds(6))
             #expect(try await Self.partitioned(fleet), "the partition should outlive the killed controller until its lease")
             #expect(try await !fleet.serviceAnswers(from: "h1", to: "h3"))
-            let healed = try await fleet.eventually(within: 60, every: 0.2) { try await Self.clean(fleet) }
+            let healed = try await eventually(timeout: .seconds(60), every: .seconds(0.2)) { try await Self.clean(fleet) }
             let elapsed = ContinuousClock.now - injected
             #expect(healed)
             #expect(elapsed >= .seconds(30), "healed \(elapsed) after the inject, before the lease deadline (34 s)")

@@ -3,6 +3,7 @@ import GameDayCore
 import GameDayEngine
 import GameDayInjectors
 import Testing
+import GameDayTestSupport
 
 /// Real faults on a namespaced fleet over real SSH: the injector's scripts, leases and reverts, end to end.
 @Suite(.serialized, .enabled(if: HostTestGate.enabled, HostTestGate.skipMessage))
@@ -45,7 +46,7 @@ struct RemoteFaultInjectorTests {
             #expect(try await !fleet.serviceAnswers(from: "ctl", to: "h2"))
             #expect(try await fleet.serviceAnswers(from: "ctl", to: "h1"))
             try await Self.revertAll(applied, pool: pool)
-            #expect(try await fleet.eventually(within: 15) { try await fleet.serviceAnswers(from: "ctl", to: "h2") })
+            #expect(try await eventually(timeout: .seconds(15), every: .milliseconds(200)) { try await fleet.serviceAnswers(from: "ctl", to: "h2") })
             await pool.close()
         }
     }
@@ -59,11 +60,11 @@ struct RemoteFaultInjectorTests {
             let step = fleet.step("kill-h1", fault: .nodeLoss(NodeLossFault(signal: .KILL)), targets: [fleet.target("h1")], duration: .seconds(30))
             let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
             guard case .nothing = applied[0].prepared.recipe else { Issue.record("KILL should have nothing to revert"); return }
-            #expect(try await fleet.eventually(within: 20) {
+            #expect(try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
                 let now = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? before
                 return now != before
             })
-            #expect(try await fleet.eventually(within: 20) { try await fleet.serviceAnswers(from: "ctl", to: "h1") })
+            #expect(try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await fleet.serviceAnswers(from: "ctl", to: "h1") })
             await pool.close()
         }
     }
@@ -245,13 +246,13 @@ struct RemoteFaultInjectorTests {
             let script = ShellQuote.join(plan.applyArgv) + "; echo applied; sleep 600"
             let started = ContinuousClock.now
             let controller = Task { try await RemoteProcess.run(builder.command(["sh", "-c", script]), timeout: .seconds(120)) }
-            #expect(try await fleet.eventually(within: 20, every: 0.1) { try await fleet.tables(on: "h1").contains("gameday_") })
+            #expect(try await eventually(timeout: .seconds(20), every: .seconds(0.1)) { try await fleet.tables(on: "h1").contains("gameday_") })
             #expect(try await !fleet.serviceAnswers(from: "h1", to: "h3"))
             // Cancelling kills the client's whole process group with SIGKILL; the master goes too.
             controller.cancel()
             _ = try? await controller.value
             _ = try? await RemoteProcess.run(builder.exitMaster(), timeout: .seconds(10))
-            let healed = try await fleet.eventually(within: 20, every: 0.1) { try await !fleet.tables(on: "h1").contains("gameday_") }
+            let healed = try await eventually(timeout: .seconds(20), every: .seconds(0.1)) { try await !fleet.tables(on: "h1").contains("gameday_") }
             let elapsed = ContinuousClock.now - started
             #expect(healed)
             #expect(elapsed >= .seconds(5), "healed after \(elapsed), before the lease deadline")
@@ -287,7 +288,7 @@ struct RemoteFaultInjectorTests {
             #expect(journaled?.contains("reverted on") == true)
             // The tool wakes up. Whatever of the inject still runs on the host finishes now.
             hang.release()
-            let settled = try await fleet.eventually(within: 20) { try ProcessTable.matching(pattern: "add table inet \(table)").isEmpty }
+            let settled = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try ProcessTable.matching(pattern: "add table inet \(table)").isEmpty }
             #expect(settled, "the inject still runs on the host")
             #expect(try await !fleet.tables(on: "h1").contains(table), "the journal says reverted, yet the partition is applied")
             #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))
@@ -328,7 +329,7 @@ struct HangingTool {
         let started = try await fleet.run(in: host, ["sh", "-c", setup, "hang", directory, tool, sshd, hostDirectory])
         guard started.exitCode == 0 else { throw FleetError("could not start the hanging sshd: \(started.stderr)") }
         let pidFile = directory + "/sshd.pid"
-        guard try await fleet.eventually(within: 20, { FileManager.default.fileExists(atPath: pidFile) }) else {
+        guard await eventually(timeout: .seconds(20), every: .milliseconds(200), { FileManager.default.fileExists(atPath: pidFile) }) else {
             throw FleetError("the hanging sshd did not start: \((try? String(contentsOfFile: directory + "/sshd.log", encoding: .utf8)) ?? "")")
         }
         // The root namespace must not see the wrapper.

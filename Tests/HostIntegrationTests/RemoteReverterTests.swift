@@ -3,6 +3,7 @@ import GameDayCore
 import GameDayEngine
 import GameDayInjectors
 import Testing
+import GameDayTestSupport
 
 @Suite(.serialized, .enabled(if: HostTestGate.enabled, HostTestGate.skipMessage))
 struct RemoteReverterTests {
@@ -40,10 +41,10 @@ struct RemoteReverterTests {
             _ = try await fleet.run(in: "h3", ["ip", "link", "set", "eth0", "up"])
             // The lease fires at 15 s + 3 s after the apply (long enough that a loaded machine's slow revert attempts
             // above cannot outlast it).
-            #expect(try await fleet.eventually(within: 40, every: 0.1) { try await !fleet.tables(on: "h3").contains("gameday_") })
+            #expect(try await eventually(timeout: .seconds(40), every: .seconds(0.1)) { try await !fleet.tables(on: "h3").contains("gameday_") })
             let elapsed = ContinuousClock.now - applied
             #expect(elapsed >= .seconds(17), "healed after \(elapsed), before the 18 s lease")
-            #expect(try await fleet.eventually(within: 10) { try await fleet.serviceAnswers(from: "h1", to: "h3") })
+            #expect(try await eventually(timeout: .seconds(10), every: .milliseconds(200)) { try await fleet.serviceAnswers(from: "h1", to: "h3") })
             await fresh.close()
         }
     }
@@ -78,7 +79,7 @@ struct RemoteReverterTests {
             #expect(kill(watchdog, 0) == 0 && ProcessTable.state(of: watchdog) != "Z", "the failed revert cancelled the lease")
             // The obstacle goes away; the lease, still armed, finishes the revert by itself.
             #expect(try await fleet.run(in: "h1", ["iptables", "-D", "FORWARD", "-j", chain]).exitCode == 0)
-            #expect(try await fleet.eventually(within: 30, every: 0.2) {
+            #expect(try await eventually(timeout: .seconds(30), every: .seconds(0.2)) {
                 try await !fleet.run(in: "h1", ["iptables", "-S"]).stdout.contains(chain)
             }, "the fault stayed applied: its lease was gone")
             #expect(try await fleet.serviceAnswers(from: "h1", to: "h2"))

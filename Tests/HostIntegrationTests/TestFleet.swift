@@ -140,16 +140,6 @@ final class TestFleet: Sendable {
         try await run(in: host, ["nft", "list", "tables"]).stdout
     }
 
-    /// Polls (bounded) until `condition` holds; returns whether it did.
-    func eventually(within seconds: Double, every interval: Double = 0.2, _ condition: () async throws -> Bool) async throws -> Bool {
-        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < end {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
-        }
-        return try await condition()
-    }
-
     /// A scheduled step as the engine would hand it to an injector.
     func step(_ name: String, index: Int = 0, fault: Fault, targets: [Target], duration: TimeSpan) -> ScheduledStep {
         ScheduledStep(index: index, name: name, fault: fault, targets: targets, injectAt: .seconds(10), revertAt: .seconds(10) + duration)

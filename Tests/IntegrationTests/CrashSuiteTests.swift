@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import Testing
+import GameDayTestSupport
 
 /// A run with five overlapping faults on the controller's machine: three SIGSTOPped victims and two command faults
 /// that create marker files (reverted by deleting them), one of them slow to apply (as an `iptables -w` waiting for

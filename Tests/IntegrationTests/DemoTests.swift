@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 struct DemoTests {
     /// `gameday demo` runs the whole demo game day against a real fleet and leaves nothing running behind it.

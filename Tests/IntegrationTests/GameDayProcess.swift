@@ -1,19 +1,6 @@
 import Foundation
 import Testing
-
-/// The built `gameday` executable, next to the test bundle in the scratch path's debug directory.
-enum GameDayBinary {
-    static var path: String {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = exe.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("gameday").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return exe.deletingLastPathComponent().appendingPathComponent("gameday").path
-    }
-}
+import GameDayTestSupport
 
 /// A running `gameday` child process with captured output.
 final class GameDayProcess: @unchecked Sendable {
@@ -27,8 +14,8 @@ final class GameDayProcess: @unchecked Sendable {
     /// `launcher`: a command that execs gameday, e.g. `["/usr/bin/nohup"]` (empty: gameday itself).
     init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil,
          launcher: [String] = []) throws {
-        #expect(FileManager.default.isExecutableFile(atPath: GameDayBinary.path), "gameday binary missing at \(GameDayBinary.path); build with --build-tests")
-        let argv = launcher + [GameDayBinary.path] + arguments
+        #expect(FileManager.default.isExecutableFile(atPath: GameDayExecutable.path), "gameday binary missing at \(GameDayExecutable.path); build with --build-tests")
+        let argv = launcher + [GameDayExecutable.path] + arguments
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         var env = ProcessInfo.processInfo.environment
@@ -111,22 +98,6 @@ final class Victim {
         kill(pid, SIGKILL)
         process.waitUntilExit()
     }
-}
-
-func temporaryDirectory(_ name: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-it-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try condition()
 }
 
 /// The journal's events as JSON objects (the reader's own tests cover decoding; here we read it independently).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 /// Whether tests that mount a small tmpfs can run: they need root. Not root: skipped with a clear message, unless
 /// GAMEDAY_REQUIRE_ROOT_TESTS=1 (CI), where they run and fail at once, so CI never passes by skipping.
@@ -76,7 +77,7 @@ final class PipedGameDay {
     let out = Pipe(), err = Pipe()
 
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
+        process.executableURL = URL(fileURLWithPath: GameDayExecutable.path)
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err
@@ -111,7 +112,7 @@ final class PipedGameDay {
 /// Runs `gameday` to its end with stdout discarded and stderr on /dev/full (every write fails with ENOSPC).
 func runToDevFull(_ arguments: [String]) throws -> (process: Process, status: Int32) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: GameDayBinary.path)
+    process.executableURL = URL(fileURLWithPath: GameDayExecutable.path)
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice

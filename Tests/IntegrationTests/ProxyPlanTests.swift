@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 /// A loopback HTTP upstream the test starts (python's http.server), with its port.
 final class Upstream {
@@ -7,7 +8,7 @@ final class Upstream {
     let port: Int
 
     init(directory: String) throws {
-        port = freePort()
+        port = try freeLoopbackPort()
         try "ok\n".write(toFile: directory + "/index.html", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory]
@@ -36,19 +37,6 @@ func canConnect(port: Int) -> Bool {
     }
 }
 
-/// A free loopback port: bound, read back and released (the caller binds it right after).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 struct ProxyPlanTests {
     /// A plan's proxy started by the run itself slows the dependency during the step only; marks typed on stdin land
     /// in the journal.
@@ -58,7 +46,7 @@ struct ProxyPlanTests {
         let upstream = try Upstream(directory: dir)
         defer { upstream.stop() }
         #expect(await eventually(timeout: .seconds(20)) { canConnect(port: upstream.port) }, "the upstream never listened")
-        let listen = freePort()
+        let listen = try freeLoopbackPort()
         let plan = """
         version: 1
         name: slow-upstream

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 struct QuickTourTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

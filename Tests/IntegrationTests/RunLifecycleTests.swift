@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GameDayTestSupport
 
 /// A plan that stops the victim (SIGSTOP) for a long time, with a trivial command health check.
 func stopPlan(pidFile: String, duration: String = "60s", guardrail: String = "") -> String {

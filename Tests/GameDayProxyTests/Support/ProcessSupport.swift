@@ -1,19 +1,6 @@
 import Foundation
 import Testing
-
-/// The built `gameday` executable, next to the test bundle in the scratch path's debug directory.
-enum GameDayExecutable {
-    static var path: String {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = exe.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("gameday").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return exe.deletingLastPathComponent().appendingPathComponent("gameday").path
-    }
-}
+import GameDayTestSupport
 
 /// A `gameday` child process this test started (and alone kills, by pid), output in files of `directory`.
 final class GameDayChild: @unchecked Sendable {
@@ -83,19 +70,6 @@ func listeningPorts(pid: Int32) -> Set<Int> {
         ports.insert(port)
     }
     return ports
-}
-
-/// A loopback port that was free a moment ago: bound, read back and released (the caller binds it right after).
-func freeLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A fresh temporary directory for one test (removed by the caller's `defer`).

@@ -6,6 +6,7 @@ import NIOEmbedded
 import NIOPosix
 import Testing
 @testable import GameDayProxy
+import GameDayTestSupport
 
 // MARK: - Embedded toxic harness
 
@@ -299,16 +300,6 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         let thread = Thread { continuation.resume(with: Result { try body() }) }
         thread.start()
     }
-}
-
-/// Polls `condition` until true or `timeout` passes (bounded; for real-socket tests on a loaded machine).
-func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }
 
 /// Open sockets of this process connected to or from `ports` (listening sockets excluded), from /proc/self/fd and
