@@ -162,27 +162,22 @@ struct RecoverCommand: AsyncParsableCommand {
 
     private func revert(_ fault: OpenFaults.Fault, reverter: any FaultReverter, journal: RecoverJournal,
                         deadline: TimeSpan) async -> Bool {
-        let start = ContinuousClock.now
-        var attempt = 1
-        var generator = SeededGenerator(seed: UInt64(fault.injectSeq))
-        while true {
-            await journal.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: .recover, attempt: attempt)))
-            do {
-                let detail = try await reverter.revert(fault.recipe)
-                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
-                return true
-            } catch {
-                let elapsed = TimeSpan(ContinuousClock.now - start)
-                if elapsed >= deadline {
-                    await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
-                        error: "gave up after \(attempt) attempt(s): \(error)", manual: fault.manualInstructions)))
-                    return false
-                }
-                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
-                let ceiling = min(5000, 250 << min(attempt, 10))
-                try? await Task.sleep(for: .milliseconds(Int(generator.next() % UInt64(ceiling + 1))))
-                attempt += 1
+        let policy = BackoffPolicy.until(deadline, base: .milliseconds(250), cap: .seconds(5))
+        do {
+            let detail = try await retrying(policy, clock: SystemRunClock(), jitter: Jitter(seed: UInt64(fault.injectSeq)),
+                                            keepsTryingWhenCancelled: true, onRetry: { failure in
+                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
+                                                             error: "attempt \(failure.attempt + 1) failed, retrying: \(failure.error)")))
+            }) { attempt in
+                await journal.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: .recover, attempt: attempt + 1)))
+                return try await reverter.revert(fault.recipe)
             }
+            await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
+            return true
+        } catch {
+            await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "\(error)",
+                                                         manual: fault.manualInstructions)))
+            return false
         }
     }
 }
