@@ -88,7 +88,6 @@ public actor Runner {
     private let configuration: RunConfiguration
     private let clock: any RunClock
     private let injectors: InjectorLookup
-    private let reverter: any FaultReverter
     private let probes: any ProbeDriver
     private let recorder: any EventRecorder
     private let context: InjectionContext
@@ -110,17 +109,19 @@ public actor Runner {
     private var faultsAttempted = 0
     /// Interruptions that arrived before `run()` journaled `run.start`; journaled right after it.
     private var pendingInterruptions: [EventBody] = []
-    private let revertJitter: Jitter
+    /// Reverts one fault with retries, journaling each attempt.
+    private let recovery: Recovery
 
     public init(configuration: RunConfiguration, clock: any RunClock, injectors: @escaping InjectorLookup,
                 reverter: any FaultReverter, probes: any ProbeDriver, recorder: any EventRecorder,
                 context: InjectionContext, logger: Logger, progress: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.configuration = configuration; self.clock = clock; self.injectors = injectors; self.reverter = reverter
+        self.configuration = configuration; self.clock = clock; self.injectors = injectors
         self.probes = probes; self.recorder = recorder; self.context = context; self.logger = logger
         self.progress = progress
         for check in configuration.start.checks { health[check.name] = HealthStateMachine(spec: check) }
         guardrails = GuardrailStateMachine(guardrails: configuration.start.guardrails, checks: configuration.start.checks)
-        revertJitter = Jitter(seed: configuration.schedule.seed, stream: "revert-backoff")
+        recovery = Recovery(reverter: reverter, clock: clock, backoff: configuration.revertBackoff,
+                            jitter: Jitter(seed: configuration.schedule.seed, stream: "revert-backoff"))
     }
 
     // MARK: - Control from outside
@@ -354,24 +355,14 @@ public actor Runner {
             await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: "dry run: nothing was applied")))
             return true
         }
-        do {
-            let detail = try await retrying(configuration.revertBackoff, clock: clock, jitter: revertJitter,
-                                            keepsTryingWhenCancelled: true,
-                                            onRetry: { failure in
-                await self.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
-                                                          error: "attempt \(failure.attempt + 1) failed, retrying: \(failure.error)")))
-            }) { attempt in
-                await self.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: reason, attempt: attempt + 1)))
-                return try await self.reverter.revert(fault.recipe)
-            }
-            await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
+        let manual = fault.recipe.manualInstructions
+        switch await recovery.revert(faultID: fault.faultID, recipe: fault.recipe, manual: manual, reason: reason,
+                                     record: { await self.record($0) }) {
+        case .reverted(let detail):
             progress("T+\(clock.now()) reverted \(fault.faultID): \(detail ?? "ok")")
             return true
-        } catch {
-            let last = (error as? RetriesExhausted)?.last ?? error
-            await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "\(error)",
-                                                 manual: fault.recipe.manualInstructions)))
-            progress("FAULT STILL ACTIVE: \(fault.faultID) could not be reverted: \(last)\n  finish by hand: \(fault.recipe.manualInstructions)")
+        case .stillActive(let error):
+            progress("FAULT STILL ACTIVE: \(fault.faultID) could not be reverted: \(error)\n  finish by hand: \(manual)")
             return false
         }
     }
