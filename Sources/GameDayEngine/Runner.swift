@@ -23,6 +23,10 @@ public struct RunConfiguration: Sendable {
     }
 
     public var schedule: Schedule { start.schedule }
+
+    /// How a failing revert is retried: full-jitter backoff from `revertBackoffBase` up to `revertBackoffCap`,
+    /// until `revertDeadline`.
+    public var revertBackoff: BackoffPolicy { .until(revertDeadline, base: revertBackoffBase, cap: revertBackoffCap) }
 }
 
 /// How a run ended, as journaled in `run.end`.
@@ -84,7 +88,6 @@ public actor Runner {
     private let configuration: RunConfiguration
     private let clock: any RunClock
     private let injectors: InjectorLookup
-    private let reverter: any FaultReverter
     private let probes: any ProbeDriver
     private let recorder: any EventRecorder
     private let context: InjectionContext
@@ -106,17 +109,19 @@ public actor Runner {
     private var faultsAttempted = 0
     /// Interruptions that arrived before `run()` journaled `run.start`; journaled right after it.
     private var pendingInterruptions: [EventBody] = []
-    private var generator: SeededGenerator
+    /// Reverts one fault with retries, journaling each attempt.
+    private let recovery: Recovery
 
     public init(configuration: RunConfiguration, clock: any RunClock, injectors: @escaping InjectorLookup,
                 reverter: any FaultReverter, probes: any ProbeDriver, recorder: any EventRecorder,
                 context: InjectionContext, logger: Logger, progress: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.configuration = configuration; self.clock = clock; self.injectors = injectors; self.reverter = reverter
+        self.configuration = configuration; self.clock = clock; self.injectors = injectors
         self.probes = probes; self.recorder = recorder; self.context = context; self.logger = logger
         self.progress = progress
         for check in configuration.start.checks { health[check.name] = HealthStateMachine(spec: check) }
         guardrails = GuardrailStateMachine(guardrails: configuration.start.guardrails, checks: configuration.start.checks)
-        generator = SeededGenerator(seed: configuration.schedule.seed, stream: "revert-backoff")
+        recovery = Recovery(reverter: reverter, clock: clock, backoff: configuration.revertBackoff,
+                            jitter: Jitter(seed: configuration.schedule.seed, stream: "revert-backoff"))
     }
 
     // MARK: - Control from outside
@@ -345,36 +350,20 @@ public actor Runner {
     }
 
     private func revertWithRetry(_ fault: AppliedFault, reason: RevertBegin.Reason) async -> Bool {
-        let deadline = clock.now() + configuration.revertDeadline
-        var attempt = 1
-        while true {
-            await record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: reason, attempt: attempt)))
-            if configuration.dryRun {
-                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: "dry run: nothing was applied")))
-                return true
-            }
-            do {
-                let detail = try await reverter.revert(fault.recipe)
-                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
-                progress("T+\(clock.now()) reverted \(fault.faultID): \(detail ?? "ok")")
-                return true
-            } catch {
-                let now = clock.now()
-                if now >= deadline {
-                    await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
-                                                         error: "gave up after \(attempt) attempt(s): \(error)",
-                                                         manual: fault.recipe.manualInstructions)))
-                    progress("FAULT STILL ACTIVE: \(fault.faultID) could not be reverted: \(error)\n  finish by hand: \(fault.recipe.manualInstructions)")
-                    return false
-                }
-                await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
-                // Exponential backoff with full jitter: wait = random(0, min(cap, base * 2^attempt)).
-                let ceiling = min(configuration.revertBackoffCap.milliseconds,
-                                  configuration.revertBackoffBase.milliseconds << min(attempt, 20))
-                let wait = TimeSpan(milliseconds: Int64(generator.next() % UInt64(max(ceiling, 1) + 1)))
-                try? await clock.sleep(until: min(now + wait, deadline))
-                attempt += 1
-            }
+        if configuration.dryRun {
+            await record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: reason, attempt: 1)))
+            await record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: "dry run: nothing was applied")))
+            return true
+        }
+        let manual = fault.recipe.manualInstructions
+        switch await recovery.revert(faultID: fault.faultID, recipe: fault.recipe, manual: manual, reason: reason,
+                                     record: { await self.record($0) }) {
+        case .reverted(let detail):
+            progress("T+\(clock.now()) reverted \(fault.faultID): \(detail ?? "ok")")
+            return true
+        case .stillActive(let error):
+            progress("FAULT STILL ACTIVE: \(fault.faultID) could not be reverted: \(error)\n  finish by hand: \(manual)")
+            return false
         }
     }
 

@@ -8,19 +8,22 @@ import Logging
 ///
 /// The host-side revert scripts are idempotent and cancel the fault's lease once the revert succeeded (a failed
 /// revert leaves the lease armed), so running one twice, or after the lease already fired, is fine. A revert that fails (host unreachable, command error) is retried with
-/// exponential backoff and full jitter until `deadline`; then it throws with the command to finish by hand.
+/// exponential backoff and full jitter (`BackoffPolicy`) until `deadline`; then it throws with the command to finish by hand.
 public struct RemoteReverter: FaultReverter {
     private let pool: SSHExecutorPool
     private let deadline: TimeSpan
-    private let backoff: SSHRetryPolicy
-    private let jitter: SSHJitter
+    private let backoff: BackoffPolicy
+    private let jitter: Jitter
     private let logger: Logger
 
     public init(pool: SSHExecutorPool, deadline: TimeSpan = .seconds(120),
-                backoff: SSHRetryPolicy = SSHRetryPolicy(maxAttempts: .max, base: .milliseconds(500), cap: .seconds(8)),
+                backoff: BackoffPolicy = BackoffPolicy(maxAttempts: .max, base: .milliseconds(500), cap: .seconds(8)),
                 seed: UInt64? = nil, logger: Logger = Logger(label: "gameday.hosts")) {
-        self.pool = pool; self.deadline = deadline; self.backoff = backoff
-        self.jitter = SSHJitter(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        self.pool = pool; self.deadline = deadline
+        var backoff = backoff
+        backoff.deadline = deadline
+        self.backoff = backoff
+        self.jitter = Jitter(seed: seed)
         self.logger = logger
     }
 
@@ -38,32 +41,22 @@ public struct RemoteReverter: FaultReverter {
                 throw RemoteFaultError("RemoteReverter reverts commands run over ssh; this one runs locally")
             }
             let executor = try await pool.executor(host: host, access: access)
-            let clock = ContinuousClock()
-            let end = clock.now + deadline.duration
-            var attempt = 0
-            var lastError = ""
-            while true {
-                do {
+            do {
+                return try await retrying(backoff, clock: SystemRunClock(), jitter: jitter, onRetry: { failure in
+                    logger.warning("revert failed; retrying", metadata: ["host": "\(host)", "attempt": "\(failure.attempt + 1)", "error": "\(failure.error)"])
+                }) { attempt in
                     let result = try await executor.run(command.argv, timeout: command.timeout)
-                    if result.succeeded {
-                        let out = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                        return "reverted on \(host)" + (attempt > 0 ? " after \(attempt + 1) attempts" : "")
-                            + (out.isEmpty ? "" : ": \(out.replacingOccurrences(of: "\n", with: "; "))")
+                    guard result.succeeded else {
+                        throw RemoteFaultError("exit \(result.exitCode): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
                     }
-                    lastError = "exit \(result.exitCode): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
-                } catch let error as CancellationError {
-                    throw error
-                } catch {
-                    lastError = "\(error)"
+                    let out = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                    return "reverted on \(host)" + (attempt > 0 ? " after \(attempt + 1) attempts" : "")
+                        + (out.isEmpty ? "" : ": \(out.replacingOccurrences(of: "\n", with: "; "))")
                 }
-                let wait = jitter.delay(policy: backoff, attempt: attempt)
-                guard clock.now + wait.duration < end else { break }
-                logger.warning("revert failed; retrying", metadata: ["host": "\(host)", "attempt": "\(attempt + 1)", "error": "\(lastError)"])
-                try await Task.sleep(for: wait.duration)
-                attempt += 1
+            } catch let exhausted as RetriesExhausted {
+                throw RemoteFaultError("revert on \(host) failed after \(exhausted.attempts) attempt(s) within \(deadline): \(exhausted.last). "
+                    + "FAULT STILL ACTIVE until its lease fires; finish by hand: \(recipe.manualInstructions)")
             }
-            throw RemoteFaultError("revert on \(host) failed after \(attempt + 1) attempt(s) within \(deadline): \(lastError). "
-                + "FAULT STILL ACTIVE until its lease fires; finish by hand: \(recipe.manualInstructions)")
         case .signal, .proxy:
             throw RemoteFaultError("RemoteReverter only reverts ssh commands; route this recipe to its own reverter")
         }

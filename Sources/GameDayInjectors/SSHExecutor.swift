@@ -1,7 +1,7 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import Logging
-import Synchronization
 
 /// Runs argument vectors on one host through the system OpenSSH client.
 ///
@@ -14,9 +14,9 @@ import Synchronization
 /// scripts never exit 255.
 public struct SSHExecutor: CommandExecutor {
     public let builder: SSHCommandBuilder
-    public let retry: SSHRetryPolicy
+    public let retry: BackoffPolicy
     public let name: String
-    private let jitter: SSHJitter
+    private let jitter: Jitter
     private let logger: Logger
     private let scratchDirectory: String?
 
@@ -25,12 +25,12 @@ public struct SSHExecutor: CommandExecutor {
     /// - Parameters:
     ///   - name: the target's name (for logs); the host ssh reaches is `builder.host`.
     ///   - seed: seeds the jitter of retry waits (tests pass one to make waits reproducible).
-    public init(name: String, builder: SSHCommandBuilder, retry: SSHRetryPolicy = SSHRetryPolicy(), seed: UInt64? = nil,
+    public init(name: String, builder: SSHCommandBuilder, retry: BackoffPolicy = BackoffPolicy(), seed: UInt64? = nil,
                 logger: Logger = Logger(label: "gameday.ssh")) {
         self.name = name
         self.builder = builder
         self.retry = retry
-        self.jitter = SSHJitter(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        self.jitter = Jitter(seed: seed)
         self.logger = logger
         self.scratchDirectory = builder.controlDirectory
     }
@@ -42,25 +42,33 @@ public struct SSHExecutor: CommandExecutor {
     public func run(_ argv: [String], timeout: TimeSpan) async throws -> CommandResult {
         guard !argv.isEmpty else { throw CommandExecutorError("cannot run an empty command on \(name)") }
         let command = builder.command(argv)
-        var attempt = 0
-        while true {
-            let outcome = try await RemoteProcess.run(command, timeout: timeout, scratchDirectory: scratchDirectory)
-            if outcome.timedOut {
-                try Task.checkCancellation()
-                throw SSHExecutorError.timedOut(host: name, timeout: timeout, command: SSHCommandBuilder.remoteLine(argv))
+        do {
+            return try await retrying(retry, clock: SystemRunClock(), jitter: jitter,
+                                      isRetryable: { $0 is ConnectionFailed }, onRetry: { failure in
+                logger.debug("ssh connection failed; retrying", metadata: [
+                    "host": "\(name)", "attempt": "\(failure.attempt + 1)", "wait": "\(failure.wait)", "reason": "\(failure.error)",
+                ])
+            }) { _ in
+                let outcome = try await RemoteProcess.run(command, timeout: timeout, scratchDirectory: scratchDirectory)
+                if outcome.timedOut {
+                    try Task.checkCancellation()
+                    throw SSHExecutorError.timedOut(host: name, timeout: timeout, command: SSHCommandBuilder.remoteLine(argv))
+                }
+                guard outcome.result.exitCode == 255 else { return outcome.result }
+                throw ConnectionFailed(reason: outcome.result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            guard outcome.result.exitCode == 255 else { return outcome.result }
-            let reason = outcome.result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard retry.shouldRetry(afterAttempt: attempt) else {
-                throw SSHExecutorError.unreachable(host: name, address: builder.host, attempts: attempt + 1, reason: reason)
+        } catch let exhausted as RetriesExhausted {
+            if let failed = exhausted.last as? ConnectionFailed {
+                throw SSHExecutorError.unreachable(host: name, address: builder.host, attempts: exhausted.attempts, reason: failed.reason)
             }
-            let wait = jitter.delay(policy: retry, attempt: attempt)
-            logger.debug("ssh connection failed; retrying", metadata: [
-                "host": "\(name)", "attempt": "\(attempt + 1)", "wait": "\(wait)", "reason": "\(reason)",
-            ])
-            try await Task.sleep(for: wait.duration)
-            attempt += 1
+            throw exhausted.last
         }
+    }
+
+    /// ssh exited 255: it could not connect (or the session broke).
+    private struct ConnectionFailed: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
     }
 
     /// Opens the master connection now, so the first fault does not pay for the handshake.
@@ -93,18 +101,5 @@ public enum SSHExecutorError: Error, CustomStringConvertible, Sendable, Equatabl
         case .timedOut(let host, let timeout, let command):
             return "ssh command on \(host) did not finish within \(timeout) and was killed: \(command)"
         }
-    }
-}
-
-/// The jitter source shared by the copies of one executor.
-///
-/// A class so that copies of the (value-type) executor draw from one sequence; the generator lives in a `Mutex`.
-final class SSHJitter: Sendable {
-    private let generator: Mutex<SeededGenerator>
-
-    init(seed: UInt64) { generator = Mutex(SeededGenerator(seed: seed)) }
-
-    func delay(policy: SSHRetryPolicy, attempt: Int) -> TimeSpan {
-        generator.withLock { policy.delay(attempt: attempt, using: &$0) }
     }
 }

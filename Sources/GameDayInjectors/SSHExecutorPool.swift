@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import Logging
 
 /// The SSH executors of one run: one per host, all multiplexing over one master connection per host, with the
@@ -7,7 +8,7 @@ import Logging
 public actor SSHExecutorPool {
     /// What every executor of the pool shares.
     public struct Configuration: Sendable {
-        public var retry: SSHRetryPolicy
+        public var retry: BackoffPolicy
         public var connectTimeout: TimeSpan
         public var controlPersist: TimeSpan
         /// Prefix for the ssh client's command line (e.g. `["ip", "netns", "exec", "ctl"]` in the test fleet).
@@ -16,7 +17,7 @@ public actor SSHExecutorPool {
         public var seed: UInt64?
         public var sshPath: String
 
-        public init(retry: SSHRetryPolicy = SSHRetryPolicy(), connectTimeout: TimeSpan = .seconds(10),
+        public init(retry: BackoffPolicy = BackoffPolicy(), connectTimeout: TimeSpan = .seconds(10),
                     controlPersist: TimeSpan = .minutes(5), argvPrefix: [String] = [], seed: UInt64? = nil,
                     sshPath: String = "ssh") {
             self.retry = retry; self.connectTimeout = connectTimeout; self.controlPersist = controlPersist

@@ -60,44 +60,16 @@ public struct RunAnalysis: Sendable {
         public var judgement: Judgement
     }
 
-    /// One applied fault (one target of one step).
+    /// One applied fault (one target of one step): a view of its `FaultLedger` entry (`row.faultID`,
+    /// `row.beginT`, `row.isOpen`, `row.manualInstructions` ... come from the entry and its `inject.begin`).
+    @dynamicMemberLookup
     public struct FaultRow: Sendable, Equatable {
-        public enum RevertStatus: String, Sendable, Equatable {
-            case ok
-            /// The recipe is `.nothing` (e.g. SIGKILL: the supervisor's restart is what gets measured).
-            case notNeeded
-            /// Reverts were tried and the last one failed.
-            case failed
-            /// No revert finished (the controller stopped first).
-            case stillActive
-        }
+        public typealias RevertStatus = FaultLedger.Entry.Status
 
-        public var faultID: String
-        public var step: String
-        public var stepIndex: Int
-        public var fault: String
-        public var target: String
-        public var description: String
-        public var recipe: RevertRecipe
-        public var beginT: Int64
-        public var beginWall: Int64
-        /// When the inject finished successfully.
-        public var injectedT: Int64?
-        public var injectDetail: String?
-        public var injectError: String?
-        /// When the successful revert finished.
-        public var revertedT: Int64?
-        public var revertedWall: Int64?
-        public var revertDetail: String?
-        public var revertStatus: RevertStatus
-        public var revertReason: RevertBegin.Reason?
-        public var revertAttempts: Int
-        public var revertError: String?
-        /// What to run by hand to finish the revert (failed or still active faults).
-        public var manualInstructions: String?
+        public var entry: FaultLedger.Entry
 
-        /// Whether the fault may still be applied.
-        public var isOpen: Bool { revertStatus == .failed || revertStatus == .stillActive }
+        public subscript<T>(dynamicMember keyPath: KeyPath<FaultLedger.Entry, T>) -> T { entry[keyPath: keyPath] }
+        public var revertStatus: RevertStatus { entry.status }
     }
 
     /// How the checks a step broke came back.
@@ -388,53 +360,7 @@ public struct RunAnalysis: Sendable {
     // MARK: - Faults
 
     private static func faultRows(events: [JournalEvent]) -> [FaultRow] {
-        var rows: [FaultRow] = []
-        var index: [String: Int] = [:]
-        for event in events {
-            switch event.body {
-            case .injectBegin(let b):
-                let row = FaultRow(
-                    faultID: b.faultID, step: b.step, stepIndex: b.stepIndex, fault: b.fault, target: b.target,
-                    description: b.description, recipe: b.recipe, beginT: event.t, beginWall: event.wall,
-                    injectedT: nil, injectDetail: nil, injectError: nil, revertedT: nil, revertedWall: nil,
-                    revertDetail: nil, revertStatus: .stillActive, revertReason: nil, revertAttempts: 0,
-                    revertError: nil, manualInstructions: nil)
-                index[b.faultID] = rows.count
-                rows.append(row)
-            case .injectEnd(let o):
-                guard let i = index[o.faultID] else { continue }
-                if o.ok { rows[i].injectedT = event.t; rows[i].injectDetail = o.detail } else { rows[i].injectError = o.error ?? "failed" }
-            case .revertBegin(let r):
-                guard let i = index[r.faultID] else { continue }
-                if rows[i].revertReason == nil { rows[i].revertReason = r.reason }
-                rows[i].revertAttempts = max(rows[i].revertAttempts + 1, r.attempt)
-            case .revertEnd(let o):
-                guard let i = index[o.faultID] else { continue }
-                if o.ok {
-                    rows[i].revertedT = event.t
-                    rows[i].revertedWall = event.wall
-                    rows[i].revertDetail = o.detail
-                    rows[i].revertStatus = .ok
-                    rows[i].revertError = nil
-                    rows[i].manualInstructions = nil
-                } else {
-                    rows[i].revertStatus = .failed
-                    rows[i].revertError = o.error ?? "failed"
-                    rows[i].manualInstructions = o.manual ?? rows[i].recipe.manualInstructions
-                }
-            default:
-                break
-            }
-        }
-        for i in rows.indices {
-            if case .nothing = rows[i].recipe {
-                rows[i].revertStatus = .notNeeded
-                rows[i].manualInstructions = nil
-            } else if rows[i].revertStatus == .stillActive {
-                rows[i].manualInstructions = rows[i].recipe.manualInstructions
-            }
-        }
-        return rows
+        FaultLedger(events: events).entries.map(FaultRow.init(entry:))
     }
 
     // MARK: - Health

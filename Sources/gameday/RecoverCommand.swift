@@ -114,38 +114,42 @@ struct RecoverCommand: AsyncParsableCommand {
             Console.err("\(directory.id): FAULTS MAY STILL BE ACTIVE: cannot read its journal: \(error)")
             return Tally(recordProblem: true)
         }
-        let open = OpenFaults(events: contents.events)
-        if open.isEmpty && open.hasRunEnd { return Tally() }
+        let ledger = FaultLedger(events: contents.events)
+        let open = ledger.open  // newest first
+        if open.isEmpty && ledger.hasRunEnd { return Tally() }
         if dryRun {
-            for fault in open.faults {  // already newest first
-                Console.out("\(directory.id): would revert \(fault.faultID) (\(fault.fault) on \(fault.target)): \(fault.manualInstructions)")
+            for fault in open {
+                Console.out("\(directory.id): would revert \(fault.faultID) (\(fault.fault) on \(fault.target)): \(fault.manualInstructions ?? fault.recipe.manualInstructions)")
             }
-            if !open.hasRunEnd { Console.out("\(directory.id): would close the journal (no run.end)") }
+            if !ledger.hasRunEnd { Console.out("\(directory.id): would close the journal (no run.end)") }
             return Tally()
         }
         if contents.tornTail { Console.err("\(directory.id): the journal's last line was torn (the controller died mid-write)") }
         let journal = RecoverJournal(directory: directory, lastSeq: contents.events.last?.seq ?? 0,
                                      runStartWall: (contents.events.first?.wall ?? 0) - (contents.events.first?.t ?? 0))
-        var tally = Tally()
-        for fault in open.faults {  // already newest first
-            Console.err("\(directory.id): reverting \(fault.faultID) (\(fault.fault) on \(fault.target))")
-            if await revert(fault, reverter: reverter, journal: journal, deadline: deadline) {
-                tally.reverted += 1
-            } else {
-                tally.failed += 1
-                Console.err("\(directory.id): FAULT STILL ACTIVE: \(fault.faultID); finish by hand: \(fault.manualInstructions)")
+        let recovery = Recovery(reverter: reverter, clock: SystemRunClock(),
+                                backoff: .until(deadline, base: .milliseconds(250), cap: .seconds(5)))
+        let stillActive = await recovery.revertOpen(ledger, reason: .recover, record: { await journal.record($0) }) { progress in
+            switch progress {
+            case .reverting(let fault):
+                Console.err("\(directory.id): reverting \(fault.faultID) (\(fault.fault) on \(fault.target))")
+            case .finished(let fault, .stillActive):
+                Console.err("\(directory.id): FAULT STILL ACTIVE: \(fault.faultID); finish by hand: \(fault.manualInstructions ?? fault.recipe.manualInstructions)")
+            case .finished:
+                break
             }
         }
-        if !open.hasRunEnd {
+        var tally = Tally(reverted: open.count - stillActive.count, failed: stillActive.count)
+        if !ledger.hasRunEnd {
             await journal.record(.runEnd(RunEnd(status: .failed,
                 reason: "the controller stopped before the run finished; gameday recover reverted what it left applied",
-                stillActive: tally.failed > 0 ? open.faults.map(\.faultID) : [])))
+                stillActive: tally.failed > 0 ? open.map(\.faultID) : [])))
         }
         journal.close()
         if let problem = journal.problem {
             tally.recordProblem = true
             Console.err("\(directory.id): WARNING: the journal could not be appended (\(problem)); the reverts above happened but are not in it, "
-                        + "so it still shows \(open.faults.count) fault(s) open. Free space (or make it writable) and run `gameday recover \(directory.url.path)` again to close it (the reverts are harmless to repeat).")
+                        + "so it still shows \(open.count) fault(s) open. Free space (or make it writable) and run `gameday recover \(directory.url.path)` again to close it (the reverts are harmless to repeat).")
             return tally
         }
         do {
@@ -158,32 +162,6 @@ struct RecoverCommand: AsyncParsableCommand {
             Console.err("\(directory.id): cannot write the postmortem: \(error); run `gameday report \(directory.url.path)` once that is fixed")
         }
         return tally
-    }
-
-    private func revert(_ fault: OpenFaults.Fault, reverter: any FaultReverter, journal: RecoverJournal,
-                        deadline: TimeSpan) async -> Bool {
-        let start = ContinuousClock.now
-        var attempt = 1
-        var generator = SeededGenerator(seed: UInt64(fault.injectSeq))
-        while true {
-            await journal.record(.revertBegin(RevertBegin(faultID: fault.faultID, reason: .recover, attempt: attempt)))
-            do {
-                let detail = try await reverter.revert(fault.recipe)
-                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: true, detail: detail)))
-                return true
-            } catch {
-                let elapsed = TimeSpan(ContinuousClock.now - start)
-                if elapsed >= deadline {
-                    await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false,
-                        error: "gave up after \(attempt) attempt(s): \(error)", manual: fault.manualInstructions)))
-                    return false
-                }
-                await journal.record(.revertEnd(FaultOutcome(faultID: fault.faultID, ok: false, error: "attempt \(attempt) failed, retrying: \(error)")))
-                let ceiling = min(5000, 250 << min(attempt, 10))
-                try? await Task.sleep(for: .milliseconds(Int(generator.next() % UInt64(ceiling + 1))))
-                attempt += 1
-            }
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayJournal
 import Testing
 @testable import GameDayReport
 
@@ -215,5 +216,41 @@ import Testing
         }
         #expect(probes == a.totalProbes && probes == 90)
         #expect(events == Scenarios.held.count - 90)
+    }
+}
+
+/// The postmortem and `gameday recover` read open faults through one ledger, so they cannot disagree.
+@Suite struct FaultRowLedgerTests {
+    /// For a journal with every kind of fault ending, the report's open rows are recover's open faults (same ids,
+    /// same advice: before the ledger, the report fell back to the recipe's advice where recover kept the
+    /// journaled one), and the rows follow the journal's order.
+    @Test func reportAndRecoverAgree() {
+        let bodies: [EventBody] = [
+            .injectBegin(InjectBegin(faultID: "0.a", step: "a", stepIndex: 0, fault: "command", target: "a", description: "a",
+                                     recipe: .command(CommandRevert(argv: ["undo", "a"])))),
+            .injectEnd(FaultOutcome(faultID: "0.a", ok: false, error: "timeout")),
+            .injectBegin(InjectBegin(faultID: "1.b", step: "b", stepIndex: 1, fault: "node-loss", target: "b", description: "b",
+                                     recipe: .nothing(reason: "SIGKILL"))),
+            .injectBegin(InjectBegin(faultID: "2.c", step: "c", stepIndex: 2, fault: "command", target: "c", description: "c",
+                                     recipe: .command(CommandRevert(argv: ["undo", "c"])))),
+            .revertEnd(FaultOutcome(faultID: "2.c", ok: false, error: "exit 1", manual: "by hand c")),
+            .injectBegin(InjectBegin(faultID: "3.d", step: "d", stepIndex: 3, fault: "command", target: "d", description: "d",
+                                     recipe: .command(CommandRevert(argv: ["undo", "d"])))),
+            .revertEnd(FaultOutcome(faultID: "3.d", ok: true)),
+            .injectBegin(InjectBegin(faultID: "4.e", step: "e", stepIndex: 4, fault: "command", target: "e", description: "e",
+                                     recipe: .command(CommandRevert(argv: ["undo", "e"])))),
+            .revertEnd(FaultOutcome(faultID: "4.e", ok: false, error: "gave up", manual: "by hand e")),
+            .revertEnd(FaultOutcome(faultID: "4.e", ok: false, error: "attempt 1 failed, retrying")),
+        ]
+        let events = bodies.enumerated().map { JournalEvent(seq: $0 + 1, t: Int64($0), wall: Int64($0), body: $1) }
+        let analysis = RunAnalysis(events: events)
+        let open = OpenFaults(events: events)
+        #expect(analysis.faults.map(\.faultID) == ["0.a", "1.b", "2.c", "3.d", "4.e"])
+        #expect(analysis.faults.map(\.revertStatus) == [.stillActive, .notNeeded, .failed, .ok, .failed])
+        #expect(Set(analysis.openFaults.map(\.faultID)) == Set(open.faults.map(\.faultID)))
+        #expect(open.faults.map(\.faultID) == ["4.e", "2.c", "0.a"])
+        // A retry that failed without advice after one that gave some: both keep the advice.
+        #expect(analysis.openFaults.map(\.manualInstructions) == ["undo a", "by hand c", "by hand e"])
+        #expect(open.faults.map(\.manualInstructions) == ["by hand e", "by hand c", "undo a"])
     }
 }

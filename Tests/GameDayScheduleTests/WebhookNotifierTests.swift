@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import Logging
 import Testing
 @testable import GameDaySchedule
@@ -22,6 +23,15 @@ import GameDayCalendar
         let decoded = try JSONDecoder().decode(ScheduleNotification.self, from: try #require(bodies.last))
         #expect(decoded == sent)
         #expect(decoded.at == "2027-03-15T10:30:00Z")
+    }
+
+    /// The webhook's backoff is 0.5 s, 1 s, 2 s ... capped at 5 s, without jitter, for 1 + retries tries.
+    @Test func backoffIsHalfSecondDoublingCappedAtFive() {
+        let policy = WebhookNotifier.backoff(retries: 6)
+        #expect(policy.maxAttempts == 7)
+        var generator = SeededGenerator(seed: 1)
+        #expect((0..<6).map { policy.delay(attempt: $0, using: &generator).milliseconds } == [500, 1000, 2000, 4000, 5000, 5000])
+        #expect(WebhookNotifier.backoff(retries: -3).maxAttempts == 1)
     }
 
     /// An unreachable webhook is given up on after the bounded retries, without throwing.

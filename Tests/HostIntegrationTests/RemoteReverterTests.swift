@@ -11,7 +11,7 @@ struct RemoteReverterTests {
     /// command to finish by hand; the host's lease still heals the fault on time.
     @Test func unreachableHostAtRevertTime() async throws {
         try await TestFleet.with { fleet in
-            let pool = try fleet.pool(retry: SSHRetryPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
+            let pool = try fleet.pool(retry: BackoffPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
                                       connectTimeout: .seconds(1))
             let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog))
             let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h1").address])),
@@ -25,10 +25,10 @@ struct RemoteReverterTests {
             _ = try await fleet.run(in: "h3", ["ip", "link", "set", "eth0", "down"])
             // Close the master so the revert needs a fresh connection (an idle master would only notice later).
             await pool.close()
-            let fresh = try fleet.pool(retry: SSHRetryPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
+            let fresh = try fleet.pool(retry: BackoffPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
                                        connectTimeout: .seconds(1))
             let reverter = RemoteReverter(pool: fresh, deadline: .seconds(3),
-                                          backoff: SSHRetryPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .seconds(1)), seed: 3)
+                                          backoff: BackoffPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .seconds(1)), seed: 3)
             do {
                 _ = try await reverter.revert(prepared.recipe)
                 Issue.record("the revert succeeded although the host is unreachable")
@@ -68,7 +68,7 @@ struct RemoteReverterTests {
             // Someone else jumps to gameday's chain: deleting it fails for real ("Device or resource busy").
             #expect(try await fleet.run(in: "h1", ["iptables", "-A", "FORWARD", "-j", chain]).exitCode == 0)
             let reverter = RemoteReverter(pool: pool, deadline: .seconds(1),
-                                          backoff: SSHRetryPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .milliseconds(400)), seed: 5)
+                                          backoff: BackoffPolicy(maxAttempts: .max, base: .milliseconds(200), cap: .milliseconds(400)), seed: 5)
             do {
                 _ = try await reverter.revert(prepared.recipe)
                 Issue.record("the revert succeeded although the chain is still referenced")

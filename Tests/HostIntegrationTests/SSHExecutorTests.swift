@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import GameDayInjectors
 import Testing
 
@@ -67,7 +68,7 @@ struct SSHExecutorTests {
     /// Connection failures are retried with backoff, then reported with the number of attempts.
     @Test func unreachableHostIsRetried() async throws {
         try await TestFleet.with(hosts: 1) { fleet in
-            let pool = try fleet.pool(retry: SSHRetryPolicy(maxAttempts: 3, base: .milliseconds(50), cap: .milliseconds(200)),
+            let pool = try fleet.pool(retry: BackoffPolicy(maxAttempts: 3, base: .milliseconds(50), cap: .milliseconds(200)),
                                       connectTimeout: .seconds(1))
             let executor = try await pool.executor(host: "10.77.0.250", access: fleet.access, name: "ghost")
             do {

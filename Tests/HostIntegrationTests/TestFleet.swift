@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import GameDayInjectors
 import Synchronization
 import Testing
@@ -116,7 +117,7 @@ final class TestFleet: Sendable {
 
     func targets(zone: String) -> [Target] { hosts.filter { $0.zone == zone }.map { target($0.name) } }
 
-    func pool(retry: SSHRetryPolicy = SSHRetryPolicy(maxAttempts: 3, base: .milliseconds(200), cap: .seconds(1)),
+    func pool(retry: BackoffPolicy = BackoffPolicy(maxAttempts: 3, base: .milliseconds(200), cap: .seconds(1)),
               connectTimeout: TimeSpan = .seconds(5)) throws -> SSHExecutorPool {
         let pool = try SSHExecutorPool(configuration: .init(retry: retry, connectTimeout: connectTimeout, argvPrefix: controllerPrefix, seed: 42))
         pools.withLock { $0.append(pool) }

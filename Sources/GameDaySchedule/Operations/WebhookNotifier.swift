@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GameDayCore
+import GameDayEngine
 import Logging
 import GameDayCalendar
 
@@ -47,23 +48,35 @@ public struct WebhookNotifier: ScheduleNotifying {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = body
-        let attempts = 1 + max(0, configuration.retries)
-        for attempt in 1...attempts {
-            do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return }
-                logger.warning("webhook answered \(status)", metadata: ["event": "\(notification.event.rawValue)", "attempt": "\(attempt)"])
-            } catch {
-                logger.warning("webhook failed: \(error)", metadata: ["event": "\(notification.event.rawValue)", "attempt": "\(attempt)"])
+        let policy = Self.backoff(retries: configuration.retries)
+        let attempts = policy.maxAttempts
+        let event = notification.event.rawValue
+        do {
+            try await retrying(policy, clock: SystemRunClock(), jitter: Jitter(seed: 0), keepsTryingWhenCancelled: true) { attempt in
+                do {
+                    let (_, response) = try await URLSession.shared.data(for: request)
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    if (200..<300).contains(status) { return }
+                    logger.warning("webhook answered \(status)", metadata: ["event": "\(event)", "attempt": "\(attempt + 1)"])
+                    throw WebhookRejected(status: status)
+                } catch let error as WebhookRejected {
+                    throw error
+                } catch {
+                    logger.warning("webhook failed: \(error)", metadata: ["event": "\(event)", "attempt": "\(attempt + 1)"])
+                    throw error
+                }
             }
-            if attempt < attempts {
-                // Backoff 0.5 s, 1 s, 2 s ... capped at 5 s.
-                let delay = min(5.0, 0.5 * pow(2, Double(attempt - 1)))
-                try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
-            }
-        }
-        logger.error("webhook gave up after \(attempts) attempts", metadata: ["event": "\(notification.event.rawValue)",
+            return
+        } catch {}
+        logger.error("webhook gave up after \(attempts) attempts", metadata: ["event": "\(event)",
                                                                                "decision": "\(notification.decision)"])
     }
+
+    /// The webhook's retries: 0.5 s, 1 s, 2 s ... capped at 5 s, without jitter (one client, no herd to spread).
+    public static func backoff(retries: Int) -> BackoffPolicy {
+        BackoffPolicy(maxAttempts: 1 + max(0, retries), base: .milliseconds(500), cap: .seconds(5), spread: .none)
+    }
 }
+
+/// A webhook answered with a status outside 2xx.
+private struct WebhookRejected: Error { var status: Int }

@@ -4,12 +4,12 @@ import GameDayJournal
 import GameDayCalendar
 
 /// Follows a run's journal (`journal.jsonl`) the way the scheduler needs it: which faults are applied right now and
-/// whether the run ended. It decodes with the project's journal reader and works the open faults out with
-/// `OpenFaults`, the same rules `gameday recover` uses.
+/// whether the run ended. It decodes with the project's journal reader and feeds the events to a `FaultLedger`, the
+/// one definition of an open fault that `gameday recover` and the postmortem use too.
 ///
-/// It reads only what it has not read yet, in bounded chunks, and keeps only the events that matter for faults and
-/// the run's end (probe samples, nearly all of a long run's journal, are dropped as they are read): a journal of any
-/// length is read to its end — its tail included — in bounded memory. A line still being written is left for the
+/// It reads only what it has not read yet, in bounded chunks, and keeps only the ledger (one entry per fault; probe
+/// samples, nearly all of a long run's journal, are dropped as they are read): a journal of any length is read to
+/// its end — its tail included — in bounded memory. A line still being written is left for the
 /// next read; once the run is over, `readToEnd` treats an undecodable last line as torn (ignored).
 public struct JournalFollower: Sendable {
     /// Bytes read per chunk.
@@ -18,7 +18,8 @@ public struct JournalFollower: Sendable {
     public let path: String
     private var offset: UInt64 = 0
     private var partial = Data()
-    private var kept: [JournalEvent] = []
+    /// The faults and the run's end, as read so far.
+    public private(set) var ledger = FaultLedger()
     /// Whether the journal file existed at the last read.
     public private(set) var exists = false
 
@@ -64,13 +65,10 @@ public struct JournalFollower: Sendable {
     }
 
     /// The faults applied and not reverted, per the journal (newest first).
-    public var openFaults: OpenFaults { OpenFaults(events: kept) }
+    public var openFaults: OpenFaults { OpenFaults(ledger: ledger) }
 
     /// The run's `run.end`, if the journal has one.
-    public var runEnd: RunEnd? {
-        for event in kept.reversed() { if case .runEnd(let end) = event.body { return end } }
-        return nil
-    }
+    public var runEnd: RunEnd? { ledger.runEnd }
 
     private mutating func consume(_ chunk: Data) {
         guard let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) else { partial.append(chunk); return }
@@ -81,15 +79,10 @@ public struct JournalFollower: Sendable {
     }
 
     private mutating func keep(_ events: [JournalEvent]) {
-        for event in events {
-            switch event.body {
-            case .runStart, .injectBegin, .injectEnd, .revertBegin, .revertEnd, .runEnd: kept.append(event)
-            default: break
-            }
-        }
+        for event in events { ledger.apply(event) }
     }
 
-    private mutating func reset() { offset = 0; partial.removeAll(); kept.removeAll() }
+    private mutating func reset() { offset = 0; partial.removeAll(); ledger = FaultLedger() }
 }
 
 /// What the scheduler reads from run journals.
@@ -116,13 +109,13 @@ public enum JournalInspector {
     public static func state(of follower: JournalFollower) -> JournalState {
         guard follower.exists else { return .noRun }
         guard let end = follower.runEnd else { return .unfinished }
-        return .finished(status: end.status.rawValue, stillActive: follower.openFaults.faults.map(\.faultID))
+        return .finished(status: end.status.rawValue, stillActive: follower.ledger.open.map(\.faultID))
     }
 
     /// The number of faults a journal shows applied and not reverted.
     public static func activeFaults(journal path: String) -> Int {
         var follower = JournalFollower(path: path)
         follower.readToEnd()
-        return follower.openFaults.faults.count
+        return follower.ledger.open.count
     }
 }
