@@ -154,7 +154,7 @@ struct RecoverCommand: AsyncParsableCommand {
         }
         do {
             let after = try JournalReader.read(url: directory.journalURL)
-            let markdown = Postmortem.render(after.events, integrity: JournalIntegrity(tornTail: after.tornTail, skippedLines: after.skippedLines))
+            let markdown = directory.postmortem(of: after)
             try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
             Console.out(directory.postmortemURL.path)
         } catch {

@@ -29,8 +29,7 @@ struct ReportCommand: ParsableCommand {
         }
         if contents.tornTail { Console.err("\(directory.journalURL.path): warning: the last line was torn (the run was killed mid-write); it is ignored") }
         for line in contents.skippedLines { Console.err("\(directory.journalURL.path):\(line):1: warning: unreadable line skipped") }
-        let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines),
-                                         postmortemDirectory: directory.url.standardizedFileURL.path)
+        let markdown = directory.postmortem(of: contents)
         if stdout { Console.raw(markdown); return }
         try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
         Console.out(directory.postmortemURL.path)

@@ -131,8 +131,7 @@ struct RunSession {
             let analysis = RunAnalysis(events: contents.events)
             journaled = analysis.exitCode
             verdict = analysis.verdict.title
-            let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines),
-                                         postmortemDirectory: directory.url.standardizedFileURL.path)
+            let markdown = directory.postmortem(of: contents)
             do {
                 try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
             } catch {

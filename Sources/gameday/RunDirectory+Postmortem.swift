@@ -1,0 +1,12 @@
+import Foundation
+import GameDayJournal
+import GameDayReport
+
+extension RunDirectory {
+    /// The postmortem of this run's journal as read: what `gameday run`, `report` and `recover` all write, with the
+    /// runbook linked relative to the postmortem's own directory.
+    func postmortem(of contents: JournalContents) -> String {
+        Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines),
+                          postmortemDirectory: url.standardizedFileURL.path)
+    }
+}
