@@ -29,7 +29,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
         .target(name: "GameDayEngine", dependencies: [
-            "GameDayCore", "GameDayJournal", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // Write-ahead JSONL journal and its tolerant reader.
         .target(name: "GameDayJournal", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
@@ -49,7 +49,6 @@ let package = Package(
             "GameDayCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,15 +87,16 @@ let package = Package(
 
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
+        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProxyTests", dependencies: [
+            // Injectors and Engine only for the ProxyInjector tests (ProxyInjector, ProxyToken*), run against a real proxy.
             "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -115,7 +115,7 @@ let package = Package(
             "GameDayCore", "GameDayInjectors", "GameDayEngine",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "GameDayCore", "GameDayJournal", "GameDayPlan",
+            "GameDayCore",
         ], swiftSettings: swiftSettings),
 
         // Benchmarks (run by `make bench`; each prints its figures beside its peers').
