@@ -85,6 +85,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
 
+        .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore"],
