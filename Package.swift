@@ -33,15 +33,17 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // Write-ahead JSONL journal and its tolerant reader.
         .target(name: "GameDayJournal", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        // The one posix_spawn setup (process group, signal reset, closefrom, redirections) for every child we start.
+        .target(name: "GameDayPOSIX", swiftSettings: swiftSettings),
         // C shim over libcurl (its variadic setopt is not callable from Swift).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // HTTP (libcurl multi), TCP and command health probes.
         .target(name: "GameDayProbes", dependencies: [
-            "GameDayCore", "GameDayEngine", "CCurl", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayEngine", "CCurl", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // Process, command and network injectors; local and SSH executors; leases.
         .target(name: "GameDayInjectors", dependencies: [
-            "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayEngine", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: swiftSettings),
         // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
@@ -68,7 +70,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // The demo fleet: replicas, supervisor, health-routing balancer.
         .target(name: "GameDayDemo", dependencies: [
-            "GameDayCore",
+            "GameDayCore", "GameDayPOSIX",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -86,6 +88,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore"],
