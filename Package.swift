@@ -33,19 +33,21 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
         .target(name: "GameDayEngine", dependencies: [
-            "GameDayCore", "GameDayJournal", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // Write-ahead JSONL journal and its tolerant reader.
         .target(name: "GameDayJournal", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        // The one posix_spawn setup (process group, signal reset, closefrom, redirections) for every child we start.
+        .target(name: "GameDayPOSIX", swiftSettings: swiftSettings),
         // C shim over libcurl (its variadic setopt is not callable from Swift).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // HTTP (libcurl multi), TCP and command health probes.
         .target(name: "GameDayProbes", dependencies: [
-            "GameDayCore", "GameDayEngine", "CCurl", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayEngine", "CCurl", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // Process, command and network injectors; local and SSH executors; leases.
         .target(name: "GameDayInjectors", dependencies: [
-            "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayEngine", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: swiftSettings),
         // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
@@ -53,7 +55,6 @@ let package = Package(
             "GameDayCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,7 +77,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // The demo fleet: replicas, supervisor, health-routing balancer.
         .target(name: "GameDayDemo", dependencies: [
-            "GameDayCore",
+            "GameDayCore", "GameDayPOSIX",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,17 +98,21 @@ let package = Package(
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
         .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayPlan", "GameDayJournal"],
+        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayTestSupport", "GameDayProbes", "GameDayCore", "GameDayEngine",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayTestSupport", "GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayProxyTests", dependencies: ["GameDayTestSupport", 
+        .testTarget(name: "GameDayProxyTests", dependencies: [
+            // Injectors and Engine only for the ProxyInjector tests (ProxyInjector, ProxyToken*), run against a real proxy.
+            "GameDayTestSupport",
             "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -119,15 +124,17 @@ let package = Package(
             "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayDemoTests", dependencies: ["GameDayTestSupport", 
+        .testTarget(name: "GameDayDemoTests", dependencies: [
+            "GameDayTestSupport",
             "GameDayDemo",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "HostIntegrationTests", dependencies: ["GameDayTestSupport", 
+        .testTarget(name: "HostIntegrationTests", dependencies: [
+            "GameDayTestSupport",
             "GameDayCore", "GameDayInjectors", "GameDayEngine",
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["GameDayTestSupport", 
-            "GameDayCore", "GameDayJournal", "GameDayPlan",
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "GameDayTestSupport", "GameDayCore",
         ], swiftSettings: swiftSettings),
 
         // Benchmarks (run by `make bench`; each prints its figures beside its peers').

@@ -4,7 +4,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +137,4 @@ int ccurl_pidfd_open(pid_t pid) {
 
 int ccurl_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
-}
-
-int ccurl_spawn_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
-    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }

@@ -101,6 +101,13 @@ public enum ExecutorRef: Sendable, Codable, Equatable, Hashable {
     case local
     case ssh(host: String, access: SSHAccess)
 
+    /// Where a target's commands run: over SSH to its address (or name) for an SSH target; on the controller for a
+    /// local target or none.
+    public init(target: Target?) {
+        guard let target, case .ssh(let access) = target.access else { self = .local; return }
+        self = .ssh(host: target.address ?? target.name, access: access)
+    }
+
     /// Wraps a shell line so it runs where this executor runs it.
     public func wrap(_ line: String) -> String {
         switch self {

@@ -16,7 +16,7 @@ public struct CommandInjector: FaultInjector {
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
         guard case .command(let fault) = step.fault else { throw InjectorError("not a command step") }
-        let ref = Self.executorRef(for: target)
+        let ref = ExecutorRef(target: target)
         let executor = executors(ref)
         let lock = RemoteFaultNames.lease(runID: context.runID, stepIndex: step.index, stepName: step.name,
                                           target: target?.name ?? "controller")
@@ -61,14 +61,5 @@ public struct CommandInjector: FaultInjector {
             "exec \"$@\"",
         ].joined(separator: "\n")
         return ["sh", "-c", script, "gameday-command-revert"] + argv
-    }
-
-    /// Where a target's commands run.
-    public static func executorRef(for target: Target?) -> ExecutorRef {
-        guard let target else { return .local }
-        switch target.access {
-        case .local: return .local
-        case .ssh(let access): return .ssh(host: target.address ?? target.name, access: access)
-        }
     }
 }

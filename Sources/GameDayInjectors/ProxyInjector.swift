@@ -74,21 +74,12 @@ public struct ProxyInjector: FaultInjector {
             "toxicity": .number(fault.toxicity), "attributes": .object(fault.attributes),
         ]
         let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: name, inProcess: isInProcess))
-        let summary = fault.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
+        let summary = fault.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ")
         let description = "\(toxicType) toxic \(name) on proxy \(proxy) (\(stream), toxicity \(fault.toxicity)\(summary.isEmpty ? "" : ", \(summary)"))"
         return PreparedFault(target: proxy, description: description, recipe: recipe) {
             if dryRun { return "dry run: would add \(description)" }
             try await client.addToxic(toxic, name: name, api: api, proxy: proxy, token: token)
             return "toxic \(name) added to proxy \(proxy) at \(api)"
-        }
-    }
-
-    private static func text(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): return s
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-        case .bool(let b): return String(b)
-        default: return "…"
         }
     }
 }

@@ -120,16 +120,9 @@ public struct RemoteFaultInjector: FaultInjector {
         let leaseName = RemoteFaultNames.lease(runID: runID, stepIndex: step.index, stepName: step.name, target: target.name)
         let lease = Lease(name: leaseName, duration: duration, grace: leaseGrace, mode: configuration.leaseMode)
         let table = RemoteFaultNames.table(runID: runID, stepIndex: step.index, stepName: step.name)
+        let executor = ExecutorRef(target: target)
         let sshPort: Int
-        let executor: ExecutorRef
-        switch target.access {
-        case .ssh(let access):
-            sshPort = access.port ?? 22
-            executor = .ssh(host: target.address ?? target.name, access: access)
-        case .local:
-            sshPort = 22
-            executor = .local
-        }
+        if case .ssh(let access) = target.access { sshPort = access.port ?? 22 } else { sshPort = 22 }
         let commands: RemoteFaultCommands
         switch step.fault {
         case .nodeLoss(let fault):

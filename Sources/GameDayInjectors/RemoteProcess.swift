@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayPOSIX
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,10 +11,11 @@ import Darwin
 
 /// Runs one client process (the `ssh` client, or a helper such as `ip netns exec`) with a deadline.
 ///
-/// The child gets its own process group, default signal dispositions and an empty signal mask, so a deadline or a
-/// cancelled task kills the whole group (ssh and anything it started, such as a `ProxyCommand`). Output goes to
-/// temporary files rather than pipes: a multiplexing `ssh` master that forks into the background may keep inherited
-/// descriptors open, and reading a pipe to end-of-file would then wait for the master instead of the command.
+/// The child (started by `Spawn`) gets its own process group, default signal dispositions, an empty signal mask and
+/// no inherited descriptor above 2, so a deadline or a cancelled task kills the whole group (ssh and anything it
+/// started, such as a `ProxyCommand`). Output goes to temporary files rather than pipes: a multiplexing `ssh` master
+/// that forks into the background may keep inherited descriptors open, and reading a pipe to end-of-file would then
+/// wait for the master instead of the command.
 public enum RemoteProcess {
     /// The outcome of one run.
     public struct Outcome: Sendable, Equatable {
@@ -42,37 +44,14 @@ public enum RemoteProcess {
         return Outcome(result: result, timedOut: timedOut)
     }
 
+    /// Stdin from /dev/null, output to the two files; a fresh process group makes the deadline kill reach every
+    /// descendant, and default dispositions undo any SIG_IGN the controller set up for its own signal handling.
     private static func spawn(_ argv: [String], stdout: Int32, stderr: Int32) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A fresh process group makes the deadline kill reach every descendant; default dispositions undo any
-        // SIG_IGN the controller set up for its own signal handling (ignored signals survive exec).
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cArgs.append(nil)
-        defer { for pointer in cArgs { free(pointer) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, environ)
-        guard rc == 0 else {
-            throw CommandExecutorError("cannot start \(argv[0]): \(String(cString: strerror(rc))); is it installed and on PATH?")
+        do throws(SpawnError) {
+            return try Spawn.spawn(argv, Spawn.Options(stdout: .descriptor(stdout), stderr: .descriptor(stderr)))
+        } catch {
+            throw CommandExecutorError("\(error.description); is it installed and on PATH?")
         }
-        return pid
     }
 
     /// Waits for the child; kills its process group when the deadline passes or the task is cancelled.

@@ -532,17 +532,3 @@ final class PlanDecoder {
         return [fault.kindName]
     }
 }
-
-/// `host:port` with a numeric port.
-public struct HostPort: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-
-    public static func parse(_ text: String) -> HostPort? {
-        guard let colon = text.lastIndex(of: ":") else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        return HostPort(host: host, port: port)
-    }
-}

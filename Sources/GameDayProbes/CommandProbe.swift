@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import GameDayCore
+import GameDayPOSIX
 
 #if canImport(Glibc)
 import Glibc
@@ -81,34 +82,15 @@ final class CommandProbe {
         return nil
     }
 
+    /// Its own process group, so a timeout can kill everything the check started; default signal dispositions (this
+    /// process may ignore SIGPIPE); no descriptor other threads opened without O_CLOEXEC. Returns 0 or an errno.
     private func spawn(_ pid: inout pid_t, stdout: Int32, stderr: Int32) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        // Descriptors other threads opened without O_CLOEXEC must not leak into the check.
-        ccurl_spawn_actions_addclosefrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group, so a timeout can kill everything the check started.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        // Signals this process ignores (SIGPIPE, often) stay ignored across exec unless reset.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        return posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, environ)
+        do throws(SpawnError) {
+            pid = try Spawn.spawn(argv, Spawn.Options(stdout: .descriptor(stdout), stderr: .descriptor(stderr)))
+            return 0
+        } catch {
+            return error.code
+        }
     }
 
     private func spawnFailure(_ code: Int32) -> ProbeSample {

@@ -19,10 +19,10 @@ final class TCPProbe {
         self.index = index
         name = spec.name
         timeout = spec.timeout
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        self.host = bare
-        // IPv6 literals need brackets inside a URL.
-        url = bare.contains(":") ? "http://[\(bare)]:\(port)/" : "http://\(bare):\(port)/"
+        let address = HostPort(host: host, port: port)
+        self.host = address.host
+        // The description brackets an IPv6 literal, as a URL needs.
+        url = "http://\(address)/"
     }
 
     /// Starts one connect attempt. Returns a failure sample if it cannot even start.

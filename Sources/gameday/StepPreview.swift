@@ -16,7 +16,7 @@ enum StepPreview {
 
     static func preview(_ step: ScheduledStep, _ target: Target?, runID: String) -> CommandPreview? {
         let name = target?.name ?? "controller"
-        let executor = CommandInjector.executorRef(for: target)
+        let executor = ExecutorRef(target: target)
         switch step.fault {
         case .nodeLoss(let fault):
             guard let process = target?.process else { return nil }
@@ -41,7 +41,7 @@ enum StepPreview {
                 return CommandPreview(target: proxy.name, inject: ["POST \(api)/proxies/\(proxy.name) {\"enabled\":false}"],
                                       revert: ["POST \(api)/proxies/\(proxy.name) {\"enabled\":true}"])
             }
-            let attributes = fault.attributes.keys.sorted().map { "\($0)=\(render(fault.attributes[$0]!))" }.joined(separator: " ")
+            let attributes = fault.attributes.keys.sorted().map { "\($0)=\(fault.attributes[$0]!.plainText)" }.joined(separator: " ")
             return CommandPreview(target: proxy.name,
                                   inject: ["POST \(api)/proxies/\(proxy.name)/toxics \(fault.type.toxicType ?? "") \(fault.stream.rawValue) toxicity=\(fault.toxicity) \(attributes)"],
                                   revert: ["DELETE \(api)/proxies/\(proxy.name)/toxics/\(toxicName)"])
@@ -50,15 +50,6 @@ enum StepPreview {
             return HostFaultPreview.preview(step: step, target: target, runID: runID)
         case .random:
             return nil
-        }
-    }
-
-    private static func render(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): return s
-        case .number(let n): return n == n.rounded() ? String(Int64(n)) : String(n)
-        case .bool(let b): return String(b)
-        default: return String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
         }
     }
 }

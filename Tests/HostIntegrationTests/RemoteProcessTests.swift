@@ -13,6 +13,17 @@ import Testing
         #expect(killed.result.exitCode == 137)
     }
 
+    /// A descriptor this process opened without close-on-exec (another run's output file, a journal) does not reach
+    /// the client: a multiplexing ssh master that forks into the background would otherwise hold it open.
+    @Test func closesInheritedDescriptors() async throws {
+        let leaked = open(NSTemporaryDirectory(), O_RDONLY)  // deliberately without O_CLOEXEC
+        try #require(leaked > 2)
+        defer { close(leaked) }
+        let outcome = try await RemoteProcess.run(
+            ["sh", "-c", "if [ -e /proc/self/fd/\(leaked) ]; then echo open; else echo closed; fi"], timeout: .seconds(20))
+        #expect(outcome.result == CommandResult(exitCode: 0, stdout: "closed\n", stderr: ""))
+    }
+
     /// A deadline kills the whole process group, grandchildren included.
     @Test func deadlineKillsTheGroup() async throws {
         let marker = NSTemporaryDirectory() + "gameday-rp-\(getpid())"

@@ -12,7 +12,6 @@
 #define CCURL_H
 
 #include <curl/curl.h>
-#include <spawn.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -87,10 +86,6 @@ int ccurl_pidfd_open(pid_t pid);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited by children spawned meanwhile on other threads.
 /// (Swift's Glibc module does not expose pipe2.) Returns 0, or -1 with errno set.
 int ccurl_pipe_cloexec(int fds[2]);
-
-/// posix_spawn_file_actions_addclosefrom_np(actions, from): the child closes every descriptor >= `from`, so sockets
-/// and files other threads opened without O_CLOEXEC do not leak into command checks. Returns 0 or an error number.
-int ccurl_spawn_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
 #ifdef __cplusplus
 }

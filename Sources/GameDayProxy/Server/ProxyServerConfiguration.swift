@@ -1,3 +1,5 @@
+import GameDayCore
+
 /// How a `FaultProxyServer` runs: where its API listens, its token, seed, limits and start-up proxies.
 public struct ProxyServerConfiguration: Sendable {
     /// API host; loopback by default. Anything else requires `token`.
