@@ -16,9 +16,7 @@ import GameDayEngine
 /// random token; any other API gets `GAMEDAY_PROXY_TOKEN`, but only over https or to a loopback address
 /// (`ProxyTokenPolicy`); a plain-http API elsewhere with a token set fails the step before anything is sent.
 public struct ProxyInjector: FaultInjector {
-    private let client: ToxiproxyHTTPClient
-    private let token: String?
-    private let inProcess: InProcessProxyRegistry
+    private let access: ProxyAPIAccess
 
     /// - Parameters:
     ///   - token: bearer token for `api:` proxies that need one (default: `GAMEDAY_PROXY_TOKEN`).
@@ -26,9 +24,7 @@ public struct ProxyInjector: FaultInjector {
     ///   - inProcess: the APIs (and tokens) of the proxies this process serves.
     public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
                 inProcess: InProcessProxyRegistry = InProcessProxyRegistry()) {
-        client = ToxiproxyHTTPClient(timeout: timeout)
-        self.token = token
-        self.inProcess = inProcess
+        access = ProxyAPIAccess(token: token, timeout: timeout, inProcess: inProcess)
     }
 
     /// The toxic name a step's fault gets on its proxy.
@@ -44,20 +40,10 @@ public struct ProxyInjector: FaultInjector {
         guard let api = context.proxyAPIs[proxy] ?? step.proxy?.api else {
             throw ProxyClientError("no control API known for proxy \"\(proxy)\": give it `api:` or let the run start it")
         }
-        let client = self.client
+        let client = access.client
         let dryRun = context.dryRun
-        let served = inProcess.token(for: api)
-        let token: String?
-        if let served {
-            token = served
-        } else {
-            switch ProxyTokenPolicy.decide(api: api, token: self.token) {
-            case .send(let value): token = value
-            case .none: token = nil
-            case .refuse(let reason): throw ProxyClientError("step \"\(step.name)\" on proxy \(proxy): \(reason)")
-            }
-        }
-        let isInProcess = served != nil
+        let isInProcess = access.inProcess.token(for: api) != nil
+        let token = try access.token(for: api, refusing: "step \"\(step.name)\" on proxy \(proxy)")
         guard let toxicType = fault.type.toxicType else {
             let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: nil, inProcess: isInProcess))
             return PreparedFault(target: proxy, description: "disable proxy \(proxy) (down)", recipe: recipe) {
@@ -92,35 +78,23 @@ public struct ProxyInjector: FaultInjector {
 /// on it, died with that process. That is a successful revert with that explanation; nothing is sent to the old
 /// port, where something else may listen by now.
 public struct ProxyReverter: FaultReverter {
-    private let client: ToxiproxyHTTPClient
-    private let token: String?
-    private let inProcess: InProcessProxyRegistry
+    private let access: ProxyAPIAccess
 
     public init(token: String? = ProcessInfo.processInfo.environment["GAMEDAY_PROXY_TOKEN"], timeout: TimeInterval = 10,
                 inProcess: InProcessProxyRegistry = InProcessProxyRegistry()) {
-        client = ToxiproxyHTTPClient(timeout: timeout)
-        self.token = token
-        self.inProcess = inProcess
+        access = ProxyAPIAccess(token: token, timeout: timeout, inProcess: inProcess)
     }
 
     public func revert(_ recipe: RevertRecipe) async throws -> String? {
         guard case .proxy(let revert) = recipe else {
             throw ProxyClientError("ProxyReverter only reverts proxy recipes, not: \(recipe.manualInstructions)")
         }
-        let token: String?
-        if revert.inProcess {
-            guard let served = inProcess.token(for: revert.api) else {
-                let what = revert.toxic.map { "toxic \($0) on proxy \(revert.proxy)" } ?? "proxy \(revert.proxy) (down)"
-                return "the in-process proxy died with the run; nothing left to revert (\(what) at \(revert.api) ended with its gameday run process)"
-            }
-            token = served
-        } else {
-            switch ProxyTokenPolicy.decide(api: revert.api, token: self.token) {
-            case .send(let value): token = value
-            case .none: token = nil
-            case .refuse(let reason): throw ProxyClientError("cannot revert proxy \(revert.proxy): \(reason)")
-            }
+        if revert.inProcess && access.inProcess.token(for: revert.api) == nil {
+            let what = revert.toxic.map { "toxic \($0) on proxy \(revert.proxy)" } ?? "proxy \(revert.proxy) (down)"
+            return "the in-process proxy died with the run; nothing left to revert (\(what) at \(revert.api) ended with its gameday run process)"
         }
+        let token = try access.token(for: revert.api, refusing: "cannot revert proxy \(revert.proxy)")
+        let client = access.client
         if let toxic = revert.toxic {
             let removed = try await client.deleteToxic(toxic, api: revert.api, proxy: revert.proxy, token: token)
             return removed
@@ -237,5 +211,29 @@ private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecke
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)
+    }
+}
+
+/// How this process talks to a Toxiproxy-compatible API: one HTTP client, and which token goes where — the
+/// in-process proxy's own token to its API, `GAMEDAY_PROXY_TOKEN` only where `ProxyTokenPolicy` allows it.
+struct ProxyAPIAccess: Sendable {
+    let client: ToxiproxyHTTPClient
+    let token: String?
+    let inProcess: InProcessProxyRegistry
+
+    init(token: String?, timeout: TimeInterval, inProcess: InProcessProxyRegistry) {
+        client = ToxiproxyHTTPClient(timeout: timeout)
+        self.token = token
+        self.inProcess = inProcess
+    }
+
+    /// The token to send to `api` (nil: none); throws, prefixed with `context`, when the policy refuses to send it.
+    func token(for api: String, refusing context: String) throws -> String? {
+        if let served = inProcess.token(for: api) { return served }
+        switch ProxyTokenPolicy.decide(api: api, token: token) {
+        case .send(let value): return value
+        case .none: return nil
+        case .refuse(let reason): throw ProxyClientError("\(context): \(reason)")
+        }
     }
 }
