@@ -31,8 +31,15 @@ enum StepPreview {
             let revert = fault.signal == .STOP ? "kill -CONT the same pid(s), if they still exist" : "nothing: recovery is left to the supervisor (measured)"
             return CommandPreview(target: name, inject: [inject], revert: [revert])
         case .command(let fault):
-            return CommandPreview(target: name, inject: [executor.wrap(ShellQuote.join(fault.inject))],
-                                  revert: [fault.revert.map { executor.wrap(ShellQuote.join($0)) } ?? "nothing (no revert command given)"])
+            guard let revert = fault.revert else {
+                return CommandPreview(target: name, inject: [executor.wrap(ShellQuote.join(fault.inject))], revert: ["nothing (no revert command given)"])
+            }
+            // As CommandInjector runs them: under the fault's lock, the inject bounded where it runs.
+            let bound = HostBound(commandTimeout: fault.timeout)
+            return CommandPreview(target: name,
+                                  inject: [executor.wrap(ShellQuote.join(fault.inject)),
+                                           "(under the fault's flock, shared with its revert; stopped there after \(bound.seconds)s by timeout -k \(bound.killAfter))"],
+                                  revert: [executor.wrap(ShellQuote.join(revert)), "(waits for the fault's flock: never overlaps a still-running inject)"])
         case .proxy(let fault):
             guard let proxy = step.proxy else { return nil }
             let api = proxy.api ?? "<in-process proxy API>"

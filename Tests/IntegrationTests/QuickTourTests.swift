@@ -65,4 +65,13 @@ struct QuickTourTests {
         let report = try await GameDayProcess.run(["report", runDir, "--stdout"])
         #expect(report.stdout == postmortem, "gameday report renders the same link")
     }
+
+    /// `gameday plan` shows a command fault as the run executes it: under the fault's lock, bounded where it runs.
+    @Test func planShowsHowACommandFaultIsGuarded() async throws {
+        let plan = try await GameDayProcess.run(["plan", Self.root + "/scenarios/feature-flag-outage.yaml"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("controller: touch /var/lib/shop/flags/recommendations.off"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("under the fault's flock, shared with its revert; stopped there after 8s by timeout -k 1"))
+        #expect(plan.stdout.contains("waits for the fault's flock"))
+    }
 }
