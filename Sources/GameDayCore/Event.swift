@@ -134,9 +134,29 @@ public struct ProbeSample: Sendable, Codable, Equatable {
     public var error: String?
     /// Per-phase timings of HTTP probes, in milliseconds from the start of the probe.
     public var timings: PhaseTimings?
+    /// A Prometheus check's evaluated value (set whenever the query returned one, healthy or not).
+    public var value: Double?
+    /// Set when a successful probe was slower than its check's `slowerThan`: the reason ("slow: 334 ms > 200 ms").
+    /// Health counts such a probe as a failure; availability still counts it as a success.
+    public var slow: String?
 
-    public init(check: String, ok: Bool, ms: Double?, status: Int? = nil, error: String? = nil, timings: PhaseTimings? = nil) {
+    public init(check: String, ok: Bool, ms: Double?, status: Int? = nil, error: String? = nil, timings: PhaseTimings? = nil,
+                value: Double? = nil, slow: String? = nil) {
         self.check = check; self.ok = ok; self.ms = ms; self.status = status; self.error = error; self.timings = timings
+        self.value = value; self.slow = slow
+    }
+
+    /// Whether health (transitions, TTD, `unhealthyFor` guardrails) counts this probe as a success.
+    public var healthOK: Bool { ok && slow == nil }
+    /// Why health counts this probe as a failure, if it does.
+    public var healthError: String? { error ?? slow }
+
+    /// This sample judged against a check's `slowerThan`: a successful probe that took longer gets its `slow` reason.
+    public func judgingSpeed(slowerThan threshold: TimeSpan?) -> ProbeSample {
+        guard let threshold, ok, let ms, ms > Double(threshold.milliseconds) else { return self }
+        var judged = self
+        judged.slow = "slow: \(Int(ms.rounded())) ms > \(threshold.milliseconds) ms"
+        return judged
     }
 }
 

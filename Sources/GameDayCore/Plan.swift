@@ -109,17 +109,22 @@ public struct HealthCheckSpec: Sendable, Codable, Equatable {
     public var timeout: TimeSpan
     public var failuresToUnhealthy: Int
     public var successesToHealthy: Int
+    /// HTTP and TCP checks: a successful probe that took longer than this counts as a failure for health
+    /// (availability still counts it as a success). nil: speed does not matter.
+    public var slowerThan: TimeSpan?
 
     public init(name: String, kind: Kind, interval: TimeSpan = .seconds(1), timeout: TimeSpan = .seconds(2),
-                failuresToUnhealthy: Int = 3, successesToHealthy: Int = 2) {
+                failuresToUnhealthy: Int = 3, successesToHealthy: Int = 2, slowerThan: TimeSpan? = nil) {
         self.name = name; self.kind = kind; self.interval = interval; self.timeout = timeout
         self.failuresToUnhealthy = failuresToUnhealthy; self.successesToHealthy = successesToHealthy
+        self.slowerThan = slowerThan
     }
 
     public enum Kind: Sendable, Codable, Equatable {
         case http(HTTPCheck)
         case tcp(host: String, port: Int)
         case command(argv: [String])
+        case prometheus(PrometheusCheck)
     }
 }
 
@@ -137,6 +142,49 @@ public struct HTTPCheck: Sendable, Codable, Equatable {
     }
 }
 
+/// A PromQL instant query evaluated through Prometheus' HTTP API (`GET <url>/api/v1/query`); healthy while its single
+/// value stays below `healthyBelow` or above `healthyAbove` (exactly one is set).
+public struct PrometheusCheck: Sendable, Codable, Equatable {
+    /// The Prometheus server's base URL (`http://127.0.0.1:9090`), without `/api/v1/query`.
+    public var url: String
+    public var query: String
+    public var healthyBelow: Double?
+    public var healthyAbove: Double?
+    /// Extra request headers (not secret: they are journaled with the plan's checks).
+    public var headers: [String: String]
+    /// The name of an environment variable holding a bearer token; read when the probe starts, never journaled.
+    public var bearerTokenEnv: String?
+
+    public init(url: String, query: String, healthyBelow: Double? = nil, healthyAbove: Double? = nil,
+                headers: [String: String] = [:], bearerTokenEnv: String? = nil) {
+        self.url = url; self.query = query; self.healthyBelow = healthyBelow; self.healthyAbove = healthyAbove
+        self.headers = headers; self.bearerTokenEnv = bearerTokenEnv
+    }
+
+    /// Why `value` is unhealthy, or nil when it is within bounds. NaN is never healthy.
+    public func judge(_ value: Double) -> String? {
+        if value.isNaN { return "value is NaN" }
+        if let below = healthyBelow, !(value < below) {
+            return "value \(PrometheusCheck.format(value)) is not below \(PrometheusCheck.format(below))"
+        }
+        if let above = healthyAbove, !(value > above) {
+            return "value \(PrometheusCheck.format(value)) is not above \(PrometheusCheck.format(above))"
+        }
+        return nil
+    }
+
+    /// A value as reports print it: at most 6 significant digits, no trailing zeros, `+Inf`/`-Inf`/`NaN` as
+    /// Prometheus spells them.
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        var s = String(format: "%.6g", value)
+        if s.contains("."), !s.contains("e") { while s.hasSuffix("0") { s.removeLast() } }
+        return s
+    }
+}
+
 /// What must hold for a check, judged separately in each phase.
 public struct HypothesisSpec: Sendable, Codable, Equatable {
     public var check: String
@@ -147,11 +195,15 @@ public struct HypothesisSpec: Sendable, Codable, Equatable {
     public var latencyP99: TimeSpan?
     /// The phases the hypothesis is judged in; all three when empty.
     public var phases: [Phase]
+    /// Prometheus checks: every evaluated value in the phase must stay below / above this.
+    public var valueBelow: Double?
+    public var valueAbove: Double?
 
     public init(check: String, availability: Double? = nil, latencyP50: TimeSpan? = nil, latencyP90: TimeSpan? = nil,
-                latencyP99: TimeSpan? = nil, phases: [Phase] = []) {
+                latencyP99: TimeSpan? = nil, phases: [Phase] = [], valueBelow: Double? = nil, valueAbove: Double? = nil) {
         self.check = check; self.availability = availability; self.latencyP50 = latencyP50
         self.latencyP90 = latencyP90; self.latencyP99 = latencyP99; self.phases = phases
+        self.valueBelow = valueBelow; self.valueAbove = valueAbove
     }
 
     public var judgedPhases: [Phase] { phases.isEmpty ? Phase.allCases : phases }

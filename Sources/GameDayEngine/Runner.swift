@@ -372,7 +372,7 @@ public actor Runner {
     private func handle(_ sample: ProbeSample) async {
         await record(.probe(sample))
         if var machine = health[sample.check] {
-            let transition = machine.record(ok: sample.ok, error: sample.error)
+            let transition = machine.record(ok: sample.healthOK, error: sample.healthError)
             health[sample.check] = machine
             if let transition {
                 await record(.health(transition))

@@ -95,7 +95,10 @@ final class PlanDecoder {
 
         var hypothesis: [HypothesisSpec] = []
         for node in reader.sequence(top["hypothesis"], "hypothesis") {
-            if let h = decodeHypothesis(node, checkNames: checkNames) { hypothesis.append(h) }
+            if let h = decodeHypothesis(node, checkNames: checkNames) {
+                checkValueBounds(h, node: node, checks: checks)
+                hypothesis.append(h)
+            }
         }
         var guardrails: [GuardrailSpec] = []
         for node in reader.sequence(top["guardrails"], "guardrails") {
@@ -259,12 +262,12 @@ final class PlanDecoder {
     }
 
     private func decodeHealthCheck(_ node: Node) -> HealthCheckSpec? {
-        guard let f = reader.mapping(node, "a health check", allowed: ["name", "http", "tcp", "command", "interval", "timeout",
-                                                                      "failuresToUnhealthy", "successesToHealthy"]) else { return nil }
+        guard let f = reader.mapping(node, "a health check", allowed: ["name", "http", "tcp", "command", "prometheus", "interval", "timeout",
+                                                                      "failuresToUnhealthy", "successesToHealthy", "slowerThan"]) else { return nil }
         guard let nameNode = reader.require(f, "name", "a health check"), let name = reader.string(nameNode, "health check name") else { return nil }
-        let kinds = ["http", "tcp", "command"].filter { f.has($0) }
+        let kinds = ["http", "tcp", "command", "prometheus"].filter { f.has($0) }
         if kinds.count != 1 {
-            reader.error(f.node, "health check '\(name)' needs exactly one of http, tcp or command")
+            reader.error(f.node, "health check '\(name)' needs exactly one of http, tcp, command or prometheus")
             return nil
         }
         var kind: HealthCheckSpec.Kind
@@ -297,6 +300,9 @@ final class PlanDecoder {
                 return nil
             }
             kind = .tcp(host: hp.host, port: hp.port)
+        case "prometheus":
+            guard let prometheus = decodePrometheusCheck(f["prometheus"]!, name: name) else { return nil }
+            kind = .prometheus(prometheus)
         default:
             guard let argv = reader.stringList(f["command"], "command"), !argv.isEmpty else {
                 reader.error(f["command"], "command of health check '\(name)' must be a non-empty list (program and arguments)")
@@ -309,7 +315,48 @@ final class PlanDecoder {
         if let t = reader.duration(f["timeout"], "timeout") { check.timeout = t }
         if let n = reader.int(f["failuresToUnhealthy"], "failuresToUnhealthy", range: 1...1000) { check.failuresToUnhealthy = n }
         if let n = reader.int(f["successesToHealthy"], "successesToHealthy", range: 1...1000) { check.successesToHealthy = n }
+        if f.has("slowerThan") {
+            switch kind {
+            case .http, .tcp: check.slowerThan = reader.duration(f["slowerThan"], "slowerThan")
+            default: reader.error(f.keyNode("slowerThan"), "slowerThan applies to http and tcp checks, not to health check '\(name)'")
+            }
+        }
         return check
+    }
+
+    /// `prometheus: { url, query, healthyBelow | healthyAbove, headers, bearerTokenEnv }`.
+    private func decodePrometheusCheck(_ node: Node, name: String) -> PrometheusCheck? {
+        let what = "prometheus check '\(name)'"
+        guard let f = reader.mapping(node, what, allowed: ["url", "query", "healthyBelow", "healthyAbove", "headers", "bearerTokenEnv"]),
+              let urlNode = reader.require(f, "url", what), let url = reader.string(urlNode, "url"),
+              let queryNode = reader.require(f, "query", what), let query = reader.string(queryNode, "query") else { return nil }
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            reader.error(urlNode, "url of \(what) must start with http:// or https://, found '\(url)'")
+        } else if url.contains("/api/v1") {
+            reader.error(urlNode, "url of \(what) is the server's base URL (such as http://127.0.0.1:9090), without /api/v1/...")
+        }
+        if query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { reader.error(queryNode, "query of \(what) is empty") }
+        if f.has("healthyBelow") == f.has("healthyAbove") {
+            reader.error(f.node, "\(what) needs exactly one of healthyBelow or healthyAbove")
+        }
+        var check = PrometheusCheck(url: url, query: query)
+        check.healthyBelow = reader.double(f["healthyBelow"], "healthyBelow")
+        check.healthyAbove = reader.double(f["healthyAbove"], "healthyAbove")
+        check.headers = reader.stringMap(f["headers"], "headers") ?? [:]
+        if let variable = reader.string(f["bearerTokenEnv"], "bearerTokenEnv") {
+            if variable.isEmpty || !variable.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+                reader.error(f["bearerTokenEnv"], "bearerTokenEnv is the name of an environment variable (such as PROMETHEUS_TOKEN), found '\(variable)'")
+            }
+            check.bearerTokenEnv = variable
+        }
+        return check
+    }
+
+    /// `valueBelow` / `valueAbove` bound a Prometheus check's values; on other checks they would judge nothing.
+    private func checkValueBounds(_ h: HypothesisSpec, node: Node, checks: [HealthCheckSpec]) {
+        guard h.valueBelow != nil || h.valueAbove != nil, let check = checks.first(where: { $0.name == h.check }) else { return }
+        if case .prometheus = check.kind { return }
+        reader.error(node, "valueBelow/valueAbove in the hypothesis for '\(h.check)' need a prometheus check; '\(h.check)' has no values")
     }
 
     private func checkReference(_ node: Node?, _ fields: NodeReader.Fields, what: String, checkNames: [String]) -> String? {
@@ -321,21 +368,24 @@ final class PlanDecoder {
     }
 
     private func decodeHypothesis(_ node: Node, checkNames: [String]) -> HypothesisSpec? {
-        guard let f = reader.mapping(node, "a hypothesis", allowed: ["check", "availability", "latencyP50", "latencyP90", "latencyP99", "phases"]) else { return nil }
+        guard let f = reader.mapping(node, "a hypothesis", allowed: ["check", "availability", "latencyP50", "latencyP90", "latencyP99", "phases",
+                                                                     "valueBelow", "valueAbove"]) else { return nil }
         guard let check = checkReference(f["check"], f, what: "a hypothesis", checkNames: checkNames) else { return nil }
         var h = HypothesisSpec(check: check)
         h.availability = reader.percent(f["availability"], "availability")
         h.latencyP50 = reader.duration(f["latencyP50"], "latencyP50")
         h.latencyP90 = reader.duration(f["latencyP90"], "latencyP90")
         h.latencyP99 = reader.duration(f["latencyP99"], "latencyP99")
+        h.valueBelow = reader.double(f["valueBelow"], "valueBelow")
+        h.valueAbove = reader.double(f["valueAbove"], "valueAbove")
         for p in reader.sequence(f["phases"], "phases") {
             guard let text = reader.string(p, "phase") else { continue }
             if let phase = Phase(rawValue: text) { h.phases.append(phase) }
             else { reader.error(p, "unknown phase '\(text)' (baseline, chaos or recovery)" + suggestion(text, Phase.allCases.map(\.rawValue))) }
         }
         if h.availability == nil && h.latencyP50 == nil && h.latencyP90 == nil && h.latencyP99 == nil && f["availability"] == nil
-            && f["latencyP50"] == nil && f["latencyP90"] == nil && f["latencyP99"] == nil {
-            reader.error(node, "hypothesis for '\(check)' states nothing; give availability and/or latencyP50/P90/P99")
+            && f["latencyP50"] == nil && f["latencyP90"] == nil && f["latencyP99"] == nil && f["valueBelow"] == nil && f["valueAbove"] == nil {
+            reader.error(node, "hypothesis for '\(check)' states nothing; give availability, latencyP50/P90/P99 and/or valueBelow/valueAbove")
         }
         return h
     }

@@ -16,7 +16,10 @@ final class HTTPProbe {
     private let needle: [UInt8]?
     private var inFlight = false
 
-    init(index: Int, spec: HealthCheckSpec, check: HTTPCheck, configuration: ProbeRunner.Configuration) throws {
+    /// - Parameter bodyCapacity: bytes of body to keep for a caller that reads it (``completedBody``); by default
+    ///   the body is kept only for `bodyContains`.
+    init(index: Int, spec: HealthCheckSpec, check: HTTPCheck, configuration: ProbeRunner.Configuration,
+         bodyCapacity: Int? = nil) throws {
         name = spec.name
         self.check = check
         timeout = spec.timeout
@@ -24,7 +27,7 @@ final class HTTPProbe {
         needle = check.bodyContains.map { Array($0.utf8) }
         guard let easy = curl_easy_init() else { throw ProbeError.curl("curl_easy_init failed (out of memory?)") }
         // Only keep a body when something will read it.
-        let capacity = check.bodyContains == nil ? 0 : max(configuration.maxBodyBytes, 1)
+        let capacity = bodyCapacity ?? (check.bodyContains == nil ? 0 : max(configuration.maxBodyBytes, 1))
         guard let capture = ccurl_capture_create(capacity) else {
             curl_easy_cleanup(easy)
             throw ProbeError.curl("could not allocate a \(capacity)-byte response buffer")
@@ -105,6 +108,14 @@ final class HTTPProbe {
         let timings = self.timings()
         return ProbeSample(check: name, ok: judge(status: status) == nil, ms: timings.total, status: status,
                            error: judge(status: status), timings: timings)
+    }
+
+    /// The body of the finished transfer (at most the capacity given at init) and whether more arrived than was kept.
+    /// Valid after ``finish(multi:result:)`` until the next ``start(multi:)``.
+    var completedBody: (bytes: [UInt8], truncated: Bool) {
+        let c = capture.pointee
+        let bytes = c.body.map { Array(UnsafeRawBufferPointer(start: $0, count: c.length)) } ?? []
+        return (bytes, c.received > c.length)
     }
 
     /// Why a completed response is unhealthy, or nil when it is healthy.

@@ -10,7 +10,7 @@ import Glibc
 import Musl
 #endif
 
-/// The probe thread: one libcurl multi handle drives every HTTP and TCP check, and the same `curl_multi_poll` also
+/// The probe thread: one libcurl multi handle drives every HTTP, TCP and Prometheus check, and the same `curl_multi_poll` also
 /// waits on command checks' pipes and pidfds. Scheduling decisions come from ``ProbeScheduleStateMachine``.
 ///
 /// `@unchecked Sendable` is sound because: all probe state (`probes`, `schedule`) is created, read and written only
@@ -32,6 +32,7 @@ final class ProbeLoop: @unchecked Sendable {
         case http(HTTPProbe)
         case tcp(TCPProbe)
         case command(CommandProbe)
+        case prometheus(PrometheusProbe)
     }
 
     private let state = Mutex(State.running)
@@ -139,6 +140,8 @@ final class ProbeLoop: @unchecked Sendable {
                 probes.append(.tcp(TCPProbe(index: index, spec: spec, host: host, port: port)))
             case let .command(argv):
                 probes.append(.command(CommandProbe(spec: spec, argv: argv, outputLimit: configuration.maxCommandOutputBytes)))
+            case let .prometheus(check):
+                probes.append(.prometheus(try PrometheusProbe(index: index, spec: spec, check: check, configuration: configuration)))
             }
         }
     }
@@ -149,6 +152,7 @@ final class ProbeLoop: @unchecked Sendable {
         case let .http(probe): failure = probe.start(multi: multi)
         case let .tcp(probe): failure = probe.start(multi: multi)
         case let .command(probe): failure = probe.start(now: now)
+        case let .prometheus(probe): failure = probe.start(multi: multi)
         }
         if let failure {
             schedule.finished(check: index)
@@ -166,8 +170,11 @@ final class ProbeLoop: @unchecked Sendable {
             }
             let sample: ProbeSample
             switch probes[index] {
-            case let .http(probe): sample = probe.finish(multi: multi, result: result)
-            case let .tcp(probe): sample = probe.finish(multi: multi, result: result)
+            case let .http(probe):
+                sample = probe.finish(multi: multi, result: result).judgingSpeed(slowerThan: specs[index].slowerThan)
+            case let .tcp(probe):
+                sample = probe.finish(multi: multi, result: result).judgingSpeed(slowerThan: specs[index].slowerThan)
+            case let .prometheus(probe): sample = probe.finish(multi: multi, result: result)
             case .command: continue
             }
             schedule.finished(check: index)
@@ -203,6 +210,7 @@ final class ProbeLoop: @unchecked Sendable {
             case let .http(probe): probe.close(multi: multi)
             case let .tcp(probe): probe.close(multi: multi)
             case let .command(probe): probe.stop()
+            case let .prometheus(probe): probe.close(multi: multi)
             }
         }
         probes.removeAll()

@@ -4,8 +4,8 @@ import GameDayEngine
 import Logging
 import Synchronization
 
-/// Runs health checks: HTTP and TCP checks through one libcurl multi loop on one thread, command checks as child
-/// processes waited on by that same loop.
+/// Runs health checks: HTTP, TCP and Prometheus checks through one libcurl multi loop on one thread, command checks
+/// as child processes waited on by that same loop.
 ///
 /// Each check probes on fixed slots `t0 + n * interval` (see ``ProbeScheduleStateMachine``); a slot that comes while
 /// the check's previous probe still runs is skipped, so a check never has two probes in flight. Every finished probe
@@ -105,6 +105,19 @@ public struct ProbeRunner: ProbeDriver {
                 }
                 if !(1...65535).contains(port) {
                     throw ProbeError.invalidCheck(check: check.name, reason: "TCP port \(port) is outside 1-65535")
+                }
+            case let .prometheus(prometheus):
+                if prometheus.url.isEmpty || prometheus.url.utf8.contains(0) || prometheus.query.utf8.contains(0) {
+                    throw ProbeError.invalidCheck(check: check.name, reason: "the Prometheus url is empty or the url or query contains a NUL byte")
+                }
+                if prometheus.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw ProbeError.invalidCheck(check: check.name, reason: "the PromQL query is empty")
+                }
+                if (prometheus.healthyBelow == nil) == (prometheus.healthyAbove == nil) {
+                    throw ProbeError.invalidCheck(check: check.name, reason: "give exactly one of healthyBelow or healthyAbove")
+                }
+                for (name, value) in prometheus.headers where !isValidHeader(name: name, value: value) {
+                    throw ProbeError.invalidCheck(check: check.name, reason: "header \"\(name)\" has an invalid name or a line break in its value")
                 }
             case let .command(argv):
                 if argv.isEmpty || argv[0].isEmpty {

@@ -40,6 +40,7 @@ public enum Postmortem {
         header(a, into: &doc)
         verdict(a, integrity: integrity, into: &doc)
         hypothesis(a, into: &doc)
+        prometheusValues(a, into: &doc)
         faults(a, into: &doc)
         detection(a, into: &doc)
         timeline(a, into: &doc)
@@ -153,6 +154,8 @@ public enum Postmortem {
         switch c {
         case .availability(let minimum): return "availability ≥ \(Percent.format(minimum))"
         case .latency(let p, let maximum): return "p\(p) ≤ \(maximum)"
+        case .valueBelow(let bound): return "value < \(PrometheusCheck.format(bound))"
+        case .valueAbove(let bound): return "value > \(PrometheusCheck.format(bound))"
         }
     }
 

@@ -23,6 +23,9 @@ public struct RunAnalysis: Sendable {
     public enum Criterion: Sendable, Equatable {
         case availability(minimum: Double)
         case latency(percentile: Int, maximum: TimeSpan)
+        /// Every value of a Prometheus check in the phase stays below / above the bound.
+        case valueBelow(Double)
+        case valueAbove(Double)
     }
 
     /// The judgement of one check in one phase.
@@ -56,6 +59,9 @@ public struct RunAnalysis: Sendable {
         public var p50: Double?
         public var p90: Double?
         public var p99: Double?
+        /// The smallest and largest value a Prometheus check returned in the phase.
+        public var minValue: Double? = nil
+        public var maxValue: Double? = nil
         public var criteria: [Criterion]
         public var judgement: Judgement
     }
@@ -228,6 +234,8 @@ public struct RunAnalysis: Sendable {
         var samples = 0
         var failures = 0
         var latencies: [Double] = []
+        var minValue: Double?
+        var maxValue: Double?
     }
 
     private struct Collected {
@@ -284,6 +292,10 @@ public struct RunAnalysis: Sendable {
             let c = checkIndex(sample.check)
             let p = phaseSlot[phases.phase(at: event.t)] ?? 0
             out.accumulators[c][p].samples += 1
+            if let value = sample.value {
+                out.accumulators[c][p].minValue = min(out.accumulators[c][p].minValue ?? value, value)
+                out.accumulators[c][p].maxValue = max(out.accumulators[c][p].maxValue ?? value, value)
+            }
             if sample.ok {
                 if let ms = sample.ms, ms.isFinite { out.accumulators[c][p].latencies.append(ms) }
             } else {
@@ -319,6 +331,8 @@ public struct RunAnalysis: Sendable {
                     if let l = h.latencyP50 { criteria.append(.latency(percentile: 50, maximum: l)) }
                     if let l = h.latencyP90 { criteria.append(.latency(percentile: 90, maximum: l)) }
                     if let l = h.latencyP99 { criteria.append(.latency(percentile: 99, maximum: l)) }
+                    if let v = h.valueBelow { criteria.append(.valueBelow(v)) }
+                    if let v = h.valueAbove { criteria.append(.valueAbove(v)) }
                 }
                 let availability = acc.samples > 0 ? Double(acc.samples - acc.failures) * 100 / Double(acc.samples) : nil
                 var stats = CheckPhaseStats(
@@ -326,6 +340,8 @@ public struct RunAnalysis: Sendable {
                     availability: availability, p50: Percentile.top(50, ofSorted: sorted),
                     p90: Percentile.top(90, ofSorted: sorted), p99: Percentile.top(99, ofSorted: sorted),
                     criteria: criteria, judgement: .notJudged)
+                stats.minValue = acc.minValue
+                stats.maxValue = acc.maxValue
                 stats.judgement = judgement(stats, latencies: sorted)
                 if stats.judgement == .noData && !finished { stats.judgement = .notReached }
                 out.append(stats)
@@ -351,6 +367,18 @@ public struct RunAnalysis: Sendable {
                     }
                 } else {
                     reasons.append("p\(percentile): no successful probe")
+                }
+            case .valueBelow(let bound):
+                if let max = stats.maxValue {
+                    if !(max < bound) { reasons.append("max value \(PrometheusCheck.format(max)) ≥ \(PrometheusCheck.format(bound))") }
+                } else {
+                    reasons.append("no value")
+                }
+            case .valueAbove(let bound):
+                if let min = stats.minValue {
+                    if !(min > bound) { reasons.append("min value \(PrometheusCheck.format(min)) ≤ \(PrometheusCheck.format(bound))") }
+                } else {
+                    reasons.append("no value")
                 }
             }
         }

@@ -26,12 +26,18 @@ actor EventLog: EventRecorder {
 struct ScriptedProbes: ProbeDriver {
     let clock: ManualRunClock
     let healthy: @Sendable (String, TimeSpan) -> Bool
+    /// Successful probes for which this holds are slow (334 ms against a 200 ms slowerThan).
+    var slow: @Sendable (String, TimeSpan) -> Bool = { _, _ in false }
     func run(checks: [HealthCheckSpec], sink: @escaping @Sendable (ProbeSample) -> Void) async throws {
         var next = TimeSpan.zero
         while !Task.isCancelled {
             try await clock.sleep(until: next)
             for check in checks {
                 let ok = healthy(check.name, clock.now())
+                if ok && slow(check.name, clock.now()) {
+                    sink(ProbeSample(check: check.name, ok: true, ms: 334).judgingSpeed(slowerThan: .milliseconds(200)))
+                    continue
+                }
                 sink(ProbeSample(check: check.name, ok: ok, ms: 1, error: ok ? nil : "down"))
             }
             next = next + .milliseconds(500)
@@ -76,6 +82,7 @@ actor RecordingReverter: FaultReverter {
 /// Builds a runner over fakes and drives the manual clock until the run ends.
 func runScenario(steps: [Step], checks: [HealthCheckSpec] = [HealthCheckSpec(name: "svc", kind: .tcp(host: "x", port: 1))],
                  guardrails: [GuardrailSpec] = [], healthy: @escaping @Sendable (String, TimeSpan) -> Bool = { _, _ in true },
+                 slow: @escaping @Sendable (String, TimeSpan) -> Bool = { _, _ in false },
                  failApplyOn: String? = nil, revertFailures: [String: Int] = [:], revertDeadline: TimeSpan = .seconds(60),
                  interruptAt: TimeSpan? = nil) async throws -> (RunOutcome, EventLog) {
     let clock = ManualRunClock()
@@ -89,7 +96,7 @@ func runScenario(steps: [Step], checks: [HealthCheckSpec] = [HealthCheckSpec(nam
     let injector = RecordingInjector(log: log, failApplyOn: failApplyOn)
     let runner = Runner(configuration: RunConfiguration(start: start, revertDeadline: revertDeadline),
                         clock: clock, injectors: { _, _ in injector }, reverter: RecordingReverter(log: log, failures: revertFailures),
-                        probes: ScriptedProbes(clock: clock, healthy: healthy), recorder: log,
+                        probes: ScriptedProbes(clock: clock, healthy: healthy, slow: slow), recorder: log,
                         context: InjectionContext(runID: "r"), logger: Logger(label: "test"))
     let task = Task { await runner.run() }
     var interrupted = false
@@ -105,6 +112,20 @@ func runScenario(steps: [Step], checks: [HealthCheckSpec] = [HealthCheckSpec(nam
 
 struct RunnerTests {
     let oneStep = [Step(name: "kill", at: .zero, duration: .seconds(3), fault: .nodeLoss(NodeLossFault()), targets: Selector(names: ["web-1"]))]
+
+    /// Slow but successful probes turn the check unhealthy with the slow reason, and healthy again once fast.
+    @Test func slowProbesTurnHealthUnhealthy() async throws {
+        let (_, log) = try await runScenario(steps: oneStep, slow: { _, t in t >= .seconds(3) && t < .seconds(5) })
+        let transitions = await log.events.compactMap { event -> (Int64, HealthTransition)? in
+            if case .health(let h) = event.body { return (event.t, h) } else { return nil }
+        }
+        let unhealthy = try #require(transitions.first { $0.1.to == .unhealthy })
+        #expect(unhealthy.1.reason == "3 consecutive failed probes: slow: 334 ms > 200 ms")
+        #expect(unhealthy.0 >= 3000 && unhealthy.0 < 5000)
+        #expect(transitions.contains { $0.1.to == .healthy && $0.0 > unhealthy.0 })
+        // Availability is untouched: every probe was a success.
+        #expect(await log.events.allSatisfy { if case .probe(let p) = $0.body { return p.ok } else { return true } })
+    }
 
     /// A normal run: phases in order, inject.begin before the apply, revert at the scheduled time, run.end completed.
     @Test func normalRun() async throws {

@@ -17,6 +17,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case reply(status: Int, body: String, headers: [String: String] = [:])
         /// Read the request, then hold the connection open without answering until the server stops.
         case hang
+        /// Read the request, wait this many milliseconds (holding up the server's one thread), then reply.
+        case delayed(milliseconds: Int, status: Int, body: String)
     }
 
     struct Request: Sendable {
@@ -127,9 +129,16 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         guard parts.count >= 2 else { return false }
         let request = Request(method: String(parts[0]), path: String(parts[1]), headerLines: Array(lines.dropFirst()))
         log.withLock { $0.append(request) }
-        switch routes.withLock({ $0[request.path] }) ?? .reply(status: 404, body: "not found") {
+        var response = routes.withLock({ $0[request.path] }) ?? .reply(status: 404, body: "not found")
+        if case let .delayed(milliseconds, status, body) = response {
+            usleep(UInt32(milliseconds) * 1000)
+            response = .reply(status: status, body: body)
+        }
+        switch response {
         case .hang:
             return true
+        case .delayed:
+            return false
         case let .reply(status, body, headers):
             var text = "HTTP/1.1 \(status) Canned\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             for (name, value) in headers { text += "\(name): \(value)\r\n" }

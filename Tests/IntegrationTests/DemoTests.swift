@@ -33,6 +33,11 @@ struct DemoTests {
         #expect(transitions.contains { $0["check"] as? String == "replica-r1" && $0["to"] as? String == "healthy" && ($0["t"] as? Int ?? 0) > 5000 })
         // The slow dependency step went through the proxy.
         #expect(injected.contains { ($0["detail"] as? String ?? "").contains("toxic") })
+        // ... and was detected: storefront-speed's slowerThan turns the slow storefront unhealthy during the step.
+        let slowRow = postmortem.split(separator: "\n").first { $0.hasPrefix("| slow-payments |") && $0.contains("storefront-speed") }
+        #expect(slowRow != nil && !(slowRow ?? "").contains("not detected"),
+                "slow-payments has no time to detect: \(postmortem.split(separator: "\n").filter { $0.hasPrefix("| slow-payments") })")
+        #expect(transitions.contains { $0["check"] as? String == "storefront-speed" && ($0["reason"] as? String ?? "").contains("slow: ") })
 
         // Nothing left behind: every replica pid the journal mentions is gone.
         let pids = events.compactMap { $0["detail"] as? String }.flatMap { detail -> [Int32] in
