@@ -60,6 +60,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], exclude: ["CREATING_FAULTS.md"], swiftSettings: swiftSettings),
+        // Alertmanager webhook receiver and API v2 poller -> alert journal events.
+        .target(name: "GameDayAlerts", dependencies: [
+            "GameDayCore", "GameDayEngine",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         // Business-hours calendar, day planner, scheduler configuration and decision state machine (pure but for reading
@@ -89,6 +97,7 @@ let package = Package(
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
             "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
+            "GameDayAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,6 +127,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayAlertsTests", dependencies: [
+            "GameDayTestSupport", "GameDayAlerts", "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [

@@ -30,6 +30,8 @@ public enum EventBody: Sendable, Equatable {
     case signal(SignalReceived)
     case error(RunError)
     case runEnd(RunEnd)
+    case alert(AlertEvent)
+    case alertSource(AlertSourceStatus)
 
     public var type: String {
         switch self {
@@ -46,6 +48,8 @@ public enum EventBody: Sendable, Equatable {
         case .signal: return "signal"
         case .error: return "error"
         case .runEnd: return "run.end"
+        case .alert: return "alert"
+        case .alertSource: return "alert.source"
         }
     }
 }
@@ -65,6 +69,8 @@ public struct RunStart: Sendable, Codable, Equatable {
     public var guardrails: [GuardrailSpec]
     public var schedule: Schedule
     public var version: String
+    /// The plan's `alerts:` section, when the run measured detection by alerts.
+    public var alerts: AlertsSpec? = nil
 
     public init(runID: String, planName: String, planFile: String, description: String?, environment: Plan.Environment,
                 runbook: String?, risk: String?, dryRun: Bool, checks: [HealthCheckSpec], hypothesis: [HypothesisSpec],
@@ -235,6 +241,39 @@ public struct RunEnd: Sendable, Codable, Equatable {
     }
 }
 
+/// A matching alert that started firing or resolved, as Alertmanager reported it (webhook or API v2).
+public struct AlertEvent: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable { case firing, resolved }
+    public enum Source: String, Sendable, Codable { case webhook, api }
+    public var status: Status
+    /// The `alertname` label.
+    public var name: String
+    public var labels: [String: String]
+    public var fingerprint: String
+    /// Alertmanager's `startsAt` (RFC 3339), as sent.
+    public var startsAt: String
+    /// `endsAt` of a resolved alert.
+    public var endsAt: String?
+    public var source: Source
+
+    public init(status: Status, name: String, labels: [String: String], fingerprint: String, startsAt: String,
+                endsAt: String? = nil, source: Source) {
+        self.status = status; self.name = name; self.labels = labels; self.fingerprint = fingerprint
+        self.startsAt = startsAt; self.endsAt = endsAt; self.source = source
+    }
+}
+
+/// Whether an alert source (the Alertmanager API, the webhook receiver) works: journaled when that changes.
+public struct AlertSourceStatus: Sendable, Codable, Equatable {
+    public var source: AlertEvent.Source
+    public var available: Bool
+    public var reason: String?
+
+    public init(source: AlertEvent.Source, available: Bool, reason: String? = nil) {
+        self.source = source; self.available = available; self.reason = reason
+    }
+}
+
 // MARK: - Flat JSON coding
 
 extension JournalEvent: Codable {
@@ -260,6 +299,8 @@ extension JournalEvent: Codable {
         case "signal": body = .signal(try SignalReceived(from: decoder))
         case "error": body = .error(try RunError(from: decoder))
         case "run.end": body = .runEnd(try RunEnd(from: decoder))
+        case "alert": body = .alert(try AlertEvent(from: decoder))
+        case "alert.source": body = .alertSource(try AlertSourceStatus(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
         }
@@ -285,6 +326,8 @@ extension JournalEvent: Codable {
         case .signal(let v): try v.encode(to: encoder)
         case .error(let v): try v.encode(to: encoder)
         case .runEnd(let v): try v.encode(to: encoder)
+        case .alert(let v): try v.encode(to: encoder)
+        case .alertSource(let v): try v.encode(to: encoder)
         }
     }
 }

@@ -15,6 +15,8 @@ public struct Plan: Sendable, Codable, Equatable {
     public var guardrails: [GuardrailSpec]
     public var timeline: Timeline
     public var steps: [Step]
+    /// Where the run learns which of the team's alerts fired (`alerts:`); nil: detection by alerts is not measured.
+    public var alerts: AlertsSpec? = nil
 
     public init(version: Int = 1, name: String, description: String? = nil, environment: Environment = .staging,
                 runbook: String? = nil, risk: String? = nil, seed: UInt64? = nil, inventory: String? = nil,
@@ -139,6 +141,26 @@ public struct HTTPCheck: Sendable, Codable, Equatable {
                 headers: [String: String] = [:]) {
         self.url = url; self.method = method; self.expectStatus = expectStatus; self.bodyContains = bodyContains
         self.headers = headers
+    }
+}
+
+/// The plan's `alerts:` section: gameday receives Alertmanager webhooks and/or polls Alertmanager's API v2 during the
+/// run, and journals every matching alert that fires or resolves.
+public struct AlertsSpec: Sendable, Codable, Equatable {
+    /// `HOST:PORT` the webhook receiver listens on (loopback unless `tokenEnv` is set).
+    public var webhook: String?
+    /// Alertmanager's base URL, polled at `pollInterval` on `/api/v2/alerts`.
+    public var alertmanager: String?
+    /// Which alerts count; all of them when empty.
+    public var matchers: [AlertMatcher]
+    public var pollInterval: TimeSpan
+    /// The name of an environment variable holding the bearer token webhooks must carry (required off loopback).
+    public var tokenEnv: String?
+
+    public init(webhook: String? = nil, alertmanager: String? = nil, matchers: [AlertMatcher] = [],
+                pollInterval: TimeSpan = .seconds(1), tokenEnv: String? = nil) {
+        self.webhook = webhook; self.alertmanager = alertmanager; self.matchers = matchers
+        self.pollInterval = pollInterval; self.tokenEnv = tokenEnv
     }
 }
 

@@ -4,7 +4,7 @@ import GameDayCore
 ///
 /// Fault events, phase changes, guardrails, signals, marks, errors and the run's start and end are written with
 /// `sync: true` (made durable before `record` returns: write-ahead); probe samples and health transitions are not,
-/// because a million fsyncs would cost more than they protect.
+/// because a million fsyncs would cost more than they protect; nor are alerts (a storm of them must not stall the run).
 public actor SequencedRecorder: EventRecorder {
     public typealias Write = @Sendable (JournalEvent, _ sync: Bool) throws -> Void
     private let clock: any RunClock
@@ -25,7 +25,7 @@ public actor SequencedRecorder: EventRecorder {
 
     public static func needsSync(_ body: EventBody) -> Bool {
         switch body {
-        case .probe, .health: return false
+        case .probe, .health, .alert: return false
         default: return true
         }
     }

@@ -20,7 +20,8 @@ final class PlanDecoder {
     private var stepNodes: [(step: Step, node: Node, fields: NodeReader.Fields)] = []
 
     static let topLevelKeys = ["version", "name", "description", "environment", "runbook", "risk", "seed", "inventory",
-                               "targets", "proxies", "health", "hypothesis", "guardrails", "timeline", "steps"]
+                               "targets", "proxies", "health", "hypothesis", "guardrails", "timeline", "steps",
+                               "alerts"]
 
     init(reader: NodeReader, baseDirectory: URL?, environment: [String: String]) {
         self.reader = reader; self.baseDirectory = baseDirectory; self.environment = environment
@@ -124,11 +125,12 @@ final class PlanDecoder {
             }
         }
         checkConflicts(targets: targets)
+        let alerts = top["alerts"].flatMap { NodeReader.isNull($0) ? nil : decodeAlerts($0) }
 
-        return Plan(version: version, name: name, description: description, environment: environmentValue,
+        return withAlerts(alerts, Plan(version: version, name: name, description: description, environment: environmentValue,
                     runbook: runbook, risk: risk, seed: seed, inventory: inventoryPath, targets: targets,
                     proxies: proxies, health: checks, hypothesis: hypothesis, guardrails: guardrails,
-                    timeline: timeline, steps: steps)
+                    timeline: timeline, steps: steps))
     }
 
     func warn(_ node: Node, _ message: String) {
@@ -258,6 +260,51 @@ final class PlanDecoder {
         if let api = spec.api, !(api.hasPrefix("http://") || api.hasPrefix("https://")) {
             reader.error(f["api"], "api of proxy '\(name)' must be an http:// or https:// URL, found '\(api)'")
         }
+        return spec
+    }
+
+    private func withAlerts(_ alerts: AlertsSpec?, _ plan: Plan) -> Plan {
+        var plan = plan
+        plan.alerts = alerts
+        return plan
+    }
+
+    /// `alerts: { webhook: HOST:PORT, alertmanager: URL, matchers: [...], pollInterval, tokenEnv }`.
+    private func decodeAlerts(_ node: Node) -> AlertsSpec? {
+        guard let f = reader.mapping(node, "alerts", allowed: ["webhook", "alertmanager", "matchers", "pollInterval", "tokenEnv"]) else { return nil }
+        var spec = AlertsSpec()
+        if !f.has("webhook") && !f.has("alertmanager") {
+            reader.error(f.node, "alerts needs webhook (HOST:PORT to receive Alertmanager webhooks on) and/or alertmanager (its URL, to poll)")
+        }
+        spec.tokenEnv = reader.string(f["tokenEnv"], "tokenEnv")
+        if let variable = spec.tokenEnv, variable.isEmpty || !variable.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+            reader.error(f["tokenEnv"], "tokenEnv is the name of an environment variable (such as GAMEDAY_ALERTS_TOKEN), found '\(variable)'")
+        }
+        if let text = reader.string(f["webhook"], "webhook") {
+            if let address = HostPort.parse(text) {
+                if !address.isLoopback && spec.tokenEnv == nil {
+                    reader.error(f["webhook"], "webhook \(text) is not a loopback address; give tokenEnv (a variable holding the token Alertmanager sends) or listen on 127.0.0.1")
+                }
+                spec.webhook = address.description
+            } else {
+                reader.error(f["webhook"], "webhook must be HOST:PORT (such as 127.0.0.1:9095), found '\(text)'")
+            }
+        }
+        if let url = reader.string(f["alertmanager"], "alertmanager") {
+            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                reader.error(f["alertmanager"], "alertmanager must be an http:// or https:// URL (such as http://127.0.0.1:9093), found '\(url)'")
+            } else if url.contains("/api/") {
+                reader.error(f["alertmanager"], "alertmanager is the base URL (such as http://127.0.0.1:9093), without /api/v2/...")
+            }
+            spec.alertmanager = url
+        }
+        if let list = f["matchers"] {
+            for item in reader.sequence(list, "matchers") {
+                guard let text = reader.string(item, "a matcher") else { continue }
+                do { spec.matchers.append(try AlertMatcher(parsing: text)) } catch { reader.error(item, "\(error)") }
+            }
+        }
+        if let interval = reader.duration(f["pollInterval"], "pollInterval") { spec.pollInterval = interval }
         return spec
     }
 

@@ -43,6 +43,7 @@ public enum Postmortem {
         prometheusValues(a, into: &doc)
         faults(a, into: &doc)
         detection(a, into: &doc)
+        detectionByAlerts(a, into: &doc)
         timeline(a, into: &doc)
         gantt(a, into: &doc)
         runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
@@ -328,6 +329,8 @@ public enum Postmortem {
             var text = e.status.rawValue + (e.reason.map { ": \($0)" } ?? "")
             if !e.stillActive.isEmpty { text += "; still active: \(e.stillActive.joined(separator: ", "))" }
             return ("run.end", text)
+        case .alert, .alertSource:
+            return alertTimelineRow(body)
         }
     }
 

@@ -6,6 +6,7 @@ enum Summary {
         var out: [String] = [outcome(a)]
         if let faults = faultsSentence(a) { out.append(faults) }
         if let detection = detectionSentence(a) { out.append(detection) }
+        if let alerts = Postmortem.alertCoverageSentence(a) { out.append(alerts) }
         if a.start?.dryRun == true {
             out.append("This was a dry run: no fault was applied, so detection and recovery figures say nothing "
                        + "about the system.")

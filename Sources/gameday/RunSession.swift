@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GameDayAlerts
 import GameDayCore
 import GameDayEngine
 import GameDayInjectors
@@ -76,14 +77,19 @@ struct RunSession {
         let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
 
         let absolutePlan = URL(fileURLWithPath: options.planFile).standardizedFileURL.path
-        let start = RunStart(runID: directory.id, planName: plan.name, planFile: absolutePlan, description: plan.description,
+        var start = RunStart(runID: directory.id, planName: plan.name, planFile: absolutePlan, description: plan.description,
                              environment: plan.environment, runbook: plan.runbook, risk: plan.risk, dryRun: options.dryRun,
                              checks: plan.health, hypothesis: plan.hypothesis, guardrails: plan.guardrails,
                              schedule: schedule, version: GameDayVersion.current)
+        // Detection by alerts: the receiver binds before anything is touched (a port in use stops the run here).
+        start.alerts = plan.alerts
+        let alerts = try plan.alerts.map { try AlertCollector(spec: $0, recorder: recorder, logger: logger) }
+        if let alerts, let bound = try await alerts.start(), !options.quiet { Console.err("gameday: receiving alert webhooks on http://\(bound)/") }
         let configuration = RunConfiguration(start: start, dryRun: options.dryRun, revertDeadline: options.revertDeadline)
         let quiet = options.quiet
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
-                            probes: ProbeRunner(logger: logger), recorder: recorder, context: context, logger: logger,
+                            probes: ProbeRunner(logger: logger),
+                            recorder: alerts.map { AlertArmingRecorder(recorder, arming: $0) } ?? recorder, context: context, logger: logger,
                             progress: { line in if !quiet { Console.err(line) } })
         // A closed stdout/stderr (the pager quit, the terminal or log reader went away) interrupts the run like a
         // signal: nobody can watch it any more. Noticed on the next failed write or at once by the watcher.
@@ -110,6 +116,7 @@ struct RunSession {
         if options.interactive { OperatorInput.start(runner: runner) }
 
         let outcome = await runner.run()
+        await alerts?.stop()
         await proxies.stop()
         await executors.close()
         writer.close()
