@@ -48,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the run directory.")
     var quiet = false
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve the run's Prometheus metrics (gameday_fault_active, phases, checks, probe durations) on this loopback HOST:PORT.")
+    var metricsListen: String?
+
     func run() async throws {
         guard let deadline = TimeSpan(parsing: revertDeadline), deadline.milliseconds > 0 else {
             throw ValidationError("--revert-deadline must be a duration such as 60s, found '\(revertDeadline)'")
@@ -55,7 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
                                          confirmProduction: confirmProduction,
                                          interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
-                                         revertDeadline: deadline, quiet: quiet)
+                                         revertDeadline: deadline, quiet: quiet, metricsListen: metricsListen)
         let result: RunSession.Result
         do {
             result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()

@@ -23,6 +23,8 @@ struct RunSession {
         var interactive: Bool
         var revertDeadline: TimeSpan
         var quiet: Bool
+        /// `--metrics-listen`: serve the run's Prometheus metrics on this loopback address.
+        var metricsListen: String? = nil
     }
 
     struct Result {
@@ -85,11 +87,24 @@ struct RunSession {
         start.alerts = plan.alerts
         let alerts = try plan.alerts.map { try AlertCollector(spec: $0, recorder: recorder, logger: logger) }
         if let alerts, let bound = try await alerts.start(), !options.quiet { Console.err("gameday: receiving alert webhooks on http://\(bound)/") }
+        // Faults on dashboards: metrics derived from every recorded event, served before anything is touched.
+        let metrics = options.metricsListen.map { _ in RunMetrics(start: start) }
+        let metricsServer = RunMetricsServer()
+        if let listen = options.metricsListen, let metrics {
+            do {
+                let bound = try await metricsServer.start(address: listen, metrics: metrics, logger: logger)
+                if !options.quiet { Console.err("gameday: metrics on http://\(bound)/metrics") }
+            } catch {
+                await alerts?.stop()
+                throw error
+            }
+        }
+        let journaled: any EventRecorder = metrics.map { MetricsRecorder(inner: recorder, metrics: $0) } ?? recorder
         let configuration = RunConfiguration(start: start, dryRun: options.dryRun, revertDeadline: options.revertDeadline)
         let quiet = options.quiet
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger),
-                            recorder: alerts.map { AlertArmingRecorder(recorder, arming: $0) } ?? recorder, context: context, logger: logger,
+                            recorder: alerts.map { AlertArmingRecorder(journaled, arming: $0) } ?? journaled, context: context, logger: logger,
                             progress: { line in if !quiet { Console.err(line) } })
         // A closed stdout/stderr (the pager quit, the terminal or log reader went away) interrupts the run like a
         // signal: nobody can watch it any more. Noticed on the next failed write or at once by the watcher.
@@ -117,6 +132,7 @@ struct RunSession {
 
         let outcome = await runner.run()
         await alerts?.stop()
+        await metricsServer.stop()
         await proxies.stop()
         await executors.close()
         writer.close()

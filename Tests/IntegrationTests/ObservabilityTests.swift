@@ -19,6 +19,7 @@ import GameDayTestSupport
         try "\(replica.process.processIdentifier)\n".write(toFile: dir + "/replica.pid", atomically: true, encoding: .utf8)
         try "\(quiet.process.processIdentifier)\n".write(toFile: dir + "/quiet.pid", atomically: true, encoding: .utf8)
         let webhookPort = try freeLoopbackPort()
+        let metricsPort = try freeLoopbackPort()
 
         let alertmanager = try await MonitoringServer(.alertmanager, configuration: """
             route: { receiver: gameday, group_by: [alertname, instance], group_wait: 0s, group_interval: 1s, repeat_interval: 1h }
@@ -34,6 +35,8 @@ import GameDayTestSupport
             scrape_configs:
               - job_name: replica
                 static_configs: [{ targets: ["127.0.0.1:\(replica.port)"] }]
+              - job_name: gameday
+                static_configs: [{ targets: ["127.0.0.1:\(metricsPort)"] }]
             """, rules: """
             groups:
               - name: gameday-test
@@ -78,7 +81,8 @@ import GameDayTestSupport
           - { name: invisible, at: 14s, duration: 3s, fault: node-loss, targets: [quiet], with: { signal: STOP } }
         """.write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
 
-        let run = try await GameDayProcess.run(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input"], timeout: .seconds(120))
+        let run = try await GameDayProcess.run(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input",
+                                                "--metrics-listen", "127.0.0.1:\(metricsPort)"], timeout: .seconds(120))
         #expect(run.status == 0, "exit \(run.status): \(run.stderr.suffix(3000))")
         let runDir = try #require(runDirectories(dir + "/runs").first)
         let postmortem = try String(contentsOfFile: runDir + "/postmortem.md", encoding: .utf8)
@@ -100,5 +104,13 @@ import GameDayTestSupport
         #expect(firing.contains { $0["name"] as? String == "ReplicaDown" && !($0["fingerprint"] as? String ?? "").isEmpty
                                   && ($0["labels"] as? [String: String])?["severity"] == "page" })
         #expect(events.contains { $0["type"] as? String == "probe" && $0["check"] as? String == "replica-down-ratio" && $0["value"] as? Double == 1 })
+        // Faults on dashboards: Prometheus itself scraped gameday_fault_active = 1 during the fault, 0 around it.
+        let query = "max_over_time(gameday_fault_active%7Bstep%3D%22lose-replica%22%7D%5B5m%5D)"
+        let active = MonitoringServer.get(prometheus.url + "/api/v1/query?query=" + query)?.body ?? ""
+        #expect(active.contains(#""target":"replica""#) && active.contains(#","1"]"#), "\(active)")
+        let now = MonitoringServer.get(prometheus.url + "/api/v1/query?query=last_over_time(gameday_fault_active%5B5m%5D)")?.body ?? ""
+        #expect(now.contains(#""step":"invisible""#) && !now.contains(#","1"]"#), "every fault was 0 at the last scrape: \(now)")
+        let phase = MonitoringServer.get(prometheus.url + "/api/v1/query?query=max_over_time(gameday_run_phase%7Bphase%3D%22chaos%22%7D%5B5m%5D)")?.body ?? ""
+        #expect(phase.contains(#","1"]"#), "\(phase)")
     }
 }
