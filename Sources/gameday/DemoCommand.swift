@@ -65,13 +65,31 @@ struct DemoCommand: AsyncParsableCommand {
         for (key, value) in environment { setenv(key, value, 1) }
         Console.err("gameday demo: fleet ready: balancer \(fleet.balancerURL), replicas \(fleet.replicas.map { "\($0.name)=:\($0.port)" }.joined(separator: " "))")
 
-        let options = RunSession.Options(planFile: planFile, seed: seed, runsDir: runsDir, dryRun: false,
+        var options = RunSession.Options(planFile: planFile, seed: seed, runsDir: runsDir, dryRun: false,
                                          confirmProduction: false, interactive: !noInput && isatty(STDIN_FILENO) == 1,
                                          revertDeadline: .seconds(30), quiet: false)
+        // Detection by alerts: a real Prometheus and Alertmanager watch the fleet when they are installed.
+        var monitoring: DemoMonitoring?
+        if DemoMonitoring.installed, let balancerPort = URL(string: fleet.balancerURL)?.port {
+            do {
+                let started = try await DemoMonitoring.start(directory: workDirectory + "/monitoring", replicas: fleet.replicas.map(\.port),
+                                                             balancer: balancerPort, logger: logger)
+                monitoring = started
+                options.alerts = AlertsSpec(webhook: started.webhook, alertmanager: started.alertmanagerURL,
+                                            matchers: [AlertMatcher(name: "severity", op: .matches, value: "page|ticket")])
+                options.metricsListen = started.runMetrics
+                Console.err("gameday demo: Prometheus \(started.prometheusURL) and Alertmanager \(started.alertmanagerURL) watch the fleet (ReplicaDown pages)")
+            } catch {
+                Console.err("gameday demo: skipping detection by alerts: Prometheus/Alertmanager did not start: \(error)")
+            }
+        } else {
+            Console.err("gameday demo: skipping detection by alerts: prometheus and prometheus-alertmanager are not installed (`make deps` as root installs them)")
+        }
         let outcome: Result<RunSession.Result, any Error>
         do { outcome = .success(try await RunSession(options: options, logger: logger).execute()) } catch { outcome = .failure(error) }
         Console.err("gameday demo: stopping the fleet")
         let restarts = await fleet.restartCounts()
+        await monitoring?.stop()
         await fleet.stop()
         await proxyServer.shutdown()
         try? FileManager.default.removeItem(atPath: workDirectory)

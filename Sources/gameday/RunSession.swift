@@ -25,6 +25,8 @@ struct RunSession {
         var quiet: Bool
         /// `--metrics-listen`: serve the run's Prometheus metrics on this loopback address.
         var metricsListen: String? = nil
+        /// Alerts to collect instead of the plan's `alerts:` section (the demo wires its own Alertmanager).
+        var alerts: AlertsSpec? = nil
     }
 
     struct Result {
@@ -84,8 +86,8 @@ struct RunSession {
                              checks: plan.health, hypothesis: plan.hypothesis, guardrails: plan.guardrails,
                              schedule: schedule, version: GameDayVersion.current)
         // Detection by alerts: the receiver binds before anything is touched (a port in use stops the run here).
-        start.alerts = plan.alerts
-        let alerts = try plan.alerts.map { try AlertCollector(spec: $0, recorder: recorder, logger: logger) }
+        start.alerts = options.alerts ?? plan.alerts
+        let alerts = try start.alerts.map { try AlertCollector(spec: $0, recorder: recorder, logger: logger) }
         if let alerts, let bound = try await alerts.start(), !options.quiet { Console.err("gameday: receiving alert webhooks on http://\(bound)/") }
         // Faults on dashboards: metrics derived from every recorded event, served before anything is touched.
         let metrics = options.metricsListen.map { _ in RunMetrics(start: start) }

@@ -38,6 +38,15 @@ struct DemoTests {
         #expect(slowRow != nil && !(slowRow ?? "").contains("not detected"),
                 "slow-payments has no time to detect: \(postmortem.split(separator: "\n").filter { $0.hasPrefix("| slow-payments") })")
         #expect(transitions.contains { $0["check"] as? String == "storefront-speed" && ($0["reason"] as? String ?? "").contains("slow: ") })
+        // Detection by alerts: with Prometheus and Alertmanager installed (TEST_PACKAGES), ReplicaDown pages for the
+        // killed replica; without them the demo says what it skipped.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus") && FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus-alertmanager") {
+            #expect(postmortem.contains("## Detection by alerts"), "\(demo.stderr.suffix(2000))")
+            #expect(postmortem.split(separator: "\n").contains { $0.hasPrefix("| lose-a-replica | node-loss | ReplicaDown") }, "\(postmortem)")
+            #expect(postmortem.contains("Alerts caught "))
+        } else {
+            #expect(demo.stderr.contains("skipping detection by alerts"))
+        }
 
         // Nothing left behind: every replica pid the journal mentions is gone.
         let pids = events.compactMap { $0["detail"] as? String }.flatMap { detail -> [Int32] in

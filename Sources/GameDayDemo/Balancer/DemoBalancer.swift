@@ -88,7 +88,9 @@ public struct DemoBalancer: Sendable {
     public func makeApplication(port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some Service {
         let core = self.core
         let router = Router()
-        router.get("checkout") { _, _ in await core.forward(path: "/checkout") }
+        let metrics = DemoMetrics()
+        router.get("checkout") { _, _ in await metrics.measure(path: "/checkout") { await core.forward(path: "/checkout") } }
+        router.get("metrics") { _, _ in metrics.response() }
         router.get("health") { _, _ in await core.forward(path: "/health") }
         router.get("_balancer/status") { _, _ in core.statusResponse() }
         return Application(

@@ -38,7 +38,7 @@ public struct ReplicaConfiguration: Sendable, Equatable {
 
 /// One replica of the demo's checkout service, run as its own OS process (`gameday demo-fleet replica`).
 ///
-/// `GET /health` answers 200 `ok`. `GET /checkout` calls the dependency's `GET /pay` and answers 200
+/// `GET /health` answers 200 `ok`; `GET /metrics` serves ``DemoMetrics``. `GET /checkout` calls the dependency's `GET /pay` and answers 200
 /// `ok from NAME (paid)`, or 502 when the dependency failed or timed out; without a dependency it answers 200
 /// `ok from NAME`. The pid file is written atomically once the port is bound, and removed on a clean exit
 /// (SIGTERM or SIGINT trigger a graceful shutdown).
@@ -54,7 +54,9 @@ public enum DemoReplica {
         let ownPID = getpid()
         let router = Router()
         router.get("health") { _, _ in "ok" }
-        router.get("checkout") { _, _ in await checkout(configuration: configuration, logger: logger) }
+        let metrics = DemoMetrics()
+        router.get("checkout") { _, _ in await metrics.measure(path: "/checkout") { await checkout(configuration: configuration, logger: logger) } }
+        router.get("metrics") { _, _ in metrics.response() }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: configuration.port),
