@@ -1,6 +1,6 @@
 // ProbeBench: the CPU cost of gameday's health probes.
 //
-// Runs 200 HTTP checks at a 1 s interval against a loopback HTTP server for DURATION seconds (default 60) and
+// Runs 200 HTTP checks, then 200 Prometheus checks (when `prometheus` is installed), at a 1 s interval against a loopback HTTP server for DURATION seconds (default 60) and
 // reports the probe side's CPU as a share of one core (getrusage of this process; the server runs in a child process,
 // `ProbeBench --serve`, so it is not counted). Fails (exit 1) if any probe failed or too few probes ran.
 //
@@ -126,4 +126,64 @@ if state.samples < expected * 9 / 10 || state.perCheck.count < checkCount {
     print("  FAIL: expected about \(expected) samples from \(checkCount) checks"); ok = false
 }
 if share >= 15 { print("  FAIL: CPU above the 15% goal"); ok = false }
+
+// Side by side: the same number of Prometheus checks at 1 s against a real Prometheus (Debian's `prometheus`, started
+// here on a free loopback port with a temporary data directory, not counted in our CPU).
+if FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus") {
+    ok = try await prometheusRun(checkCount: checkCount, duration: duration) && ok
+} else {
+    print("prometheus checks: skipped (prometheus is not installed; `make deps` installs it)")
+}
 exit(ok ? 0 : 1)
+
+func prometheusRun(checkCount: Int, duration: Int) async throws -> Bool {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-probebench-prom-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "global: { scrape_interval: 15s }\n".write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+    // A free port: bind 0, read it, release it.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    close(fd)
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    let prometheus = Process()
+    prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+    prometheus.arguments = ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
+    prometheus.standardOutput = FileHandle.nullDevice
+    prometheus.standardError = FileHandle.nullDevice
+    try prometheus.run()
+    defer { kill(prometheus.processIdentifier, SIGKILL); prometheus.waitUntilExit() }
+    try await Task.sleep(for: .seconds(2))
+    let checks = (0..<checkCount).map { index in
+        HealthCheckSpec(name: "prom-\(index)",
+                        kind: .prometheus(PrometheusCheck(url: "http://127.0.0.1:\(port)", query: "vector(\(index))", healthyBelow: 1e9)),
+                        interval: .seconds(1), timeout: .seconds(2))
+    }
+    let tally = Tally()
+    let runner = ProbeRunner(logger: Logger(label: "gameday.probebench"))
+    let cpuBefore = cpuSeconds()
+    let started = ContinuousClock.now
+    let probes = Task { try await runner.run(checks: checks, sink: { tally.add($0) }) }
+    try await Task.sleep(for: .seconds(duration))
+    probes.cancel()
+    _ = await probes.result
+    let wall = ContinuousClock.now - started
+    let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+    let share = (cpuSeconds() - cpuBefore) / wallSeconds * 100
+    let state = tally.state.withLock { $0 }
+    print(String(format: "prometheus checks: %d checks x 1s for %ds against a real Prometheus: %d samples, %d failures, CPU %.1f%% of one core (goal < 15%%)",
+                 checkCount, duration, state.samples, state.failures, share))
+    for (error, count) in state.errors.sorted(by: { $0.value > $1.value }).prefix(3) { print("  \(count) x \(error)") }
+    var ok = true
+    if state.failures > 0 { print("  FAIL: some Prometheus checks failed"); ok = false }
+    if state.samples < checkCount * duration * 9 / 10 { print("  FAIL: expected about \(checkCount * duration) samples"); ok = false }
+    if share >= 15 { print("  FAIL: CPU above the 15% goal"); ok = false }
+    return ok
+}

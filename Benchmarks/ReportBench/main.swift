@@ -1,6 +1,7 @@
 // ReportBench: read, analyse and render the postmortem of a journal with 1,000,000 probe samples.
 //
-// Goal (issue 2): under 10 s and under 1 GB peak memory. The journal is generated with JournalWriter (no fsync) in a
+// Goal (issue 2): under 10 s and under 1 GB peak memory; with 10,000 alert events as well (issue 9: detection by
+// alerts), still under 10 s and 1 GB. The journal is generated with JournalWriter (no fsync) in a
 // temporary directory; the measurement runs in a child process (this executable with `--measure`), so its peak RSS
 // (getrusage ru_maxrss) covers reading and rendering only.
 import Foundation
@@ -10,6 +11,7 @@ import GameDayReport
 
 let sampleCount = 1_000_000
 let checkCount = 50
+let alertEventCount = 10_000
 
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - start
@@ -43,12 +45,14 @@ func generate(into url: URL) throws {
                       injectAt: .milliseconds(baselineEnd + Int64(i) * 4_000_000),
                       revertAt: .milliseconds(baselineEnd + Int64(i) * 4_000_000 + 600_000))
     }
-    let start = RunStart(runID: "bench", planName: "bench", planFile: "scenarios/bench.yaml", description: nil,
+    var start = RunStart(runID: "bench", planName: "bench", planFile: "scenarios/bench.yaml", description: nil,
                          environment: .staging, runbook: "../runbooks/bench.md", risk: "R-1", dryRun: false,
                          checks: checks, hypothesis: checks.prefix(10).map { HypothesisSpec(check: $0.name, availability: 99, latencyP99: .milliseconds(300)) },
                          guardrails: [], schedule: Schedule(planName: "bench", seed: 1, baseline: .milliseconds(baselineEnd),
                                                             recovery: .seconds(300), steps: steps),
                          version: GameDayVersion.current)
+    start.alerts = AlertsSpec(webhook: "127.0.0.1:9095", matchers: [AlertMatcher(name: "severity", op: .equal, value: "page")])
+    var alertEvents = 0
     let wall0: Int64 = 1_795_484_246_000
     var seq = 0
     func emit(_ t: Int64, _ body: EventBody) throws {
@@ -79,6 +83,15 @@ func generate(into url: URL) throws {
                 try emit(base, .revertBegin(RevertBegin(faultID: id, reason: .scheduled)))
                 try emit(base, .revertEnd(FaultOutcome(faultID: id, ok: true)))
             }
+        }
+        // An alert fires every 4 s and resolves 2 s later: 10,000 alert events over the run.
+        if alertEvents < alertEventCount && second % 2 == 0 {
+            let firing = second % 4 == 0
+            let number = firing ? second / 4 : (second - 2) / 4
+            try emit(base, .alert(AlertEvent(status: firing ? .firing : .resolved, name: "Bench\(number % 7)",
+                                             labels: ["alertname": "Bench\(number % 7)", "severity": "page", "instance": "web-\(number % 3)"],
+                                             fingerprint: "fp-\(number)", startsAt: "2026-11-30T12:00:00Z", source: .webhook)))
+            alertEvents += 1
         }
         let faulted = steps.contains { base >= $0.injectAt.milliseconds && base < $0.revertAt.milliseconds }
         for c in 0..<checkCount where probes < sampleCount {
@@ -112,7 +125,9 @@ func measure(_ path: String) throws {
     let markdown = Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines))
     let renderTime = seconds(since: renderStart)
     let probes = contents.events.reduce(0) { if case .probe = $1.body { return $0 + 1 }; return $0 }
-    print("MEASURED \(probes) \(contents.events.count) \(readTime) \(renderTime) \(peakRSSBytes()) \(markdown.utf8.count)")
+    let alerts = contents.events.reduce(0) { if case .alert = $1.body { return $0 + 1 }; return $0 }
+    guard markdown.contains("## Detection by alerts") else { print("MISSING the alerts section"); exit(1) }
+    print("MEASURED \(probes) \(alerts) \(readTime) \(renderTime) \(peakRSSBytes()) \(markdown.utf8.count)")
 }
 
 let arguments = CommandLine.arguments
@@ -149,7 +164,7 @@ let probes = Int(f[0]) ?? 0, readTime = Double(f[2]) ?? 0, renderTime = Double(f
 let rssMB = (Int(f[4]) ?? 0) / (1024 * 1024), markdownBytes = Int(f[5]) ?? 0
 let total = readTime + renderTime
 let grouped = Format.count(probes)
-print("report: \(grouped) samples: read \(fixed(readTime, 2)) s, render \(fixed(renderTime, 2)) s, total \(fixed(total, 2)) s "
+print("report: \(grouped) samples and \(Format.count(Int(f[1]) ?? 0)) alert events: read \(fixed(readTime, 2)) s, render \(fixed(renderTime, 2)) s, total \(fixed(total, 2)) s "
       + "(goal < 10 s), peak RSS \(rssMB) MB (goal < 1 GB); postmortem \(markdownBytes / 1024) KB")
 let ok = total < 10 && rssMB < 1024
 print("report: \(ok ? "PASS" : "FAIL")")

@@ -110,7 +110,7 @@ extension Postmortem {
         var sources: [String] = []
         if let webhook = d.spec.webhook { sources.append("webhooks received on \(webhook)") }
         if let api = d.spec.alertmanager { sources.append("Alertmanager's API at \(api)") }
-        let matchers = d.spec.matchers.isEmpty ? "every alert" : "alerts matching " + d.spec.matchers.map { Format.code($0.description) }.joined(separator: ", ")
+        let matchers = d.spec.matchers.isEmpty ? "every alert" : "alerts matching " + d.spec.matchers.map { "`\($0.description)`" }.joined(separator: ", ")
         doc.line("Counted: \(matchers), from \(sources.joined(separator: " and ")). Time to alert: inject → the first such alert "
                  + "gameday received, attributed to the most recently injected step that was active or within the "
                  + "recovery window of its revert. Probe and operator times are shown beside it.")
