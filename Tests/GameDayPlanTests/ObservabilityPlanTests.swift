@@ -98,4 +98,48 @@ struct ObservabilityPlanTests {
         let result = load(plan(health: "", hypothesis: "  - check: storefront\n    valueBelow: 1\n"))
         #expect(result.errors.contains { $0.message.contains("need a prometheus check; 'storefront' has no values") }, "\(result.errors)")
     }
+
+    /// The alerts section decodes: webhook, Alertmanager URL, matchers in Alertmanager syntax, poll interval.
+    @Test func alertsDecode() throws {
+        let yaml = validPlan + """
+        alerts:
+          webhook: 127.0.0.1:9095
+          alertmanager: http://127.0.0.1:9093
+          matchers: ['severity=~"page|ticket"', 'team!=db']
+          pollInterval: 2s
+
+        """
+        let result = load(yaml)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let alerts = try #require(result.plan?.alerts)
+        #expect(alerts == AlertsSpec(webhook: "127.0.0.1:9095", alertmanager: "http://127.0.0.1:9093",
+                                     matchers: [AlertMatcher(name: "severity", op: .matches, value: "page|ticket"),
+                                                AlertMatcher(name: "team", op: .notEqual, value: "db")],
+                                     pollInterval: .seconds(2)))
+        #expect(load(validPlan).plan?.alerts == nil)
+    }
+
+    /// Each malformed alerts section is reported at its position with what to do.
+    @Test(arguments: [
+        ("alerts: { matchers: [] }\n", "needs webhook", 51, 9),
+        ("alerts: { webhook: 0.0.0.0:9095 }\n", "not a loopback address; give tokenEnv", 51, 20),
+        ("alerts: { webhook: 9095 }\n", "webhook must be HOST:PORT", 51, 20),
+        ("alerts: { alertmanager: http://am:9093/api/v2/alerts }\n", "without /api/v2", 51, 25),
+        ("alerts: { alertmanager: am:9093 }\n", "must be an http:// or https:// URL", 51, 25),
+        ("alerts: { webhook: 127.0.0.1:9095, matchers: ['severity'] }\n", "is not a matcher", 51, 47),
+        ("alerts: { webhook: 127.0.0.1:9095, matchers: ['a=~\"(\"'] }\n", "does not compile", 51, 47),
+        ("alerts: { webhook: 127.0.0.1:9095, pollIntervall: 1s }\n", "pollIntervall", 51, 36),
+    ])
+    func alertsErrors(_ section: String, _ message: String, _ row: Int, _ column: Int) {
+        let result = load(validPlan + section)
+        let match = result.errors.first { $0.message.contains(message) }
+        #expect(match != nil, "no error containing \"\(message)\" in \(result.errors.map(\.description))")
+        if let match { #expect(match.line == row && match.column == column, "\(match)") }
+    }
+
+    /// A non-loopback webhook is accepted with a token variable.
+    @Test func remoteWebhookWithToken() {
+        let result = load(validPlan + "alerts: { webhook: 0.0.0.0:9095, tokenEnv: GAMEDAY_ALERTS_TOKEN }\n")
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+    }
 }
