@@ -113,4 +113,28 @@ import GameDayTestSupport
         let phase = MonitoringServer.get(prometheus.url + "/api/v1/query?query=max_over_time(gameday_run_phase%7Bphase%3D%22chaos%22%7D%5B5m%5D)")?.body ?? ""
         #expect(phase.contains(#","1"]"#), "\(phase)")
     }
+
+    /// --metrics-listen serves loopback only and a port in use stops the run before anything is touched (exit 2).
+    @Test func metricsListenRefusesNonLoopbackAndBusyPorts() async throws {
+        let dir = try temporaryDirectory("metrics-listen")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        version: 1
+        name: metrics-listen
+        targets: [{ name: box, address: 127.0.0.1 }]
+        timeline: { baseline: 0s, recovery: 0s }
+        steps:
+          - { name: nothing, at: 0s, duration: 1s, fault: command, targets: [box], with: { inject: [/bin/true], revert: [/bin/true] } }
+        """.write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
+        let remote = try await GameDayProcess.run(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input", "--dry-run",
+                                                   "--metrics-listen", "0.0.0.0:9464"], timeout: .seconds(60))
+        #expect(remote.status == 2 && remote.stderr.contains("is not a loopback address"), "\(remote.status): \(remote.stderr)")
+        let busy = try MonitoringServer.binary(.prometheus) == nil ? nil : await MonitoringServer(.prometheus, configuration: "{}\n", name: "busy-port")
+        defer { busy?.stop() }
+        if let busy {
+            let taken = try await GameDayProcess.run(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input", "--dry-run",
+                                                      "--metrics-listen", "127.0.0.1:\(busy.port)"], timeout: .seconds(60))
+            #expect(taken.status == 2 && taken.stderr.contains("cannot listen for metrics"), "\(taken.status): \(taken.stderr)")
+        }
+    }
 }
