@@ -29,6 +29,8 @@ enum ProbeLineParser {
             static let status = Seen(rawValue: 1 << 7)
             static let error = Seen(rawValue: 1 << 8)
             static let timings = Seen(rawValue: 1 << 9)
+            static let value = Seen(rawValue: 1 << 10)
+            static let slow = Seen(rawValue: 1 << 11)
             static let required: Seen = [.seq, .t, .wall, .type, .check, .ok]
         }
 
@@ -37,7 +39,7 @@ enum ProbeLineParser {
             var seen: Seen = []
             var seq = 0, t: Int64 = 0, wall: Int64 = 0
             var check = "", ok = false
-            var ms: Double?, status: Int?, error: String?, timings: PhaseTimings?
+            var ms: Double?, status: Int?, error: String?, timings: PhaseTimings?, value: Double?, slow: String?
             while true {
                 guard let key = key(), consume(UInt8(ascii: ":")) else { return nil }
                 let field: Seen
@@ -75,6 +77,12 @@ enum ProbeLineParser {
                 case "timings":
                     if null() { timings = nil } else { guard let v = phaseTimings() else { return nil }; timings = v }
                     field = .timings
+                case "value":
+                    if null() { value = nil } else { guard let v = double() else { return nil }; value = v }
+                    field = .value
+                case "slow":
+                    if null() { slow = nil } else { guard let v = string() else { return nil }; slow = v }
+                    field = .slow
                 default:
                     return nil
                 }
@@ -86,7 +94,8 @@ enum ProbeLineParser {
             }
             skipWhitespace()
             guard i == bytes.count, seen.isSuperset(of: .required) else { return nil }
-            let sample = ProbeSample(check: check, ok: ok, ms: ms, status: status, error: error, timings: timings)
+            let sample = ProbeSample(check: check, ok: ok, ms: ms, status: status, error: error, timings: timings,
+                                     value: value, slow: slow)
             return JournalEvent(seq: seq, t: t, wall: wall, body: .probe(sample))
         }
 

@@ -11,6 +11,8 @@ import Testing
             #"{ "seq" : 2 , "t" : -3 , "wall" : 0 , "type" : "probe" , "check" : "wéb" , "ok" : false , "ms" : null , "error" : "refused" }"#,
             #"{"check":"web","ms":1e2,"ok":true,"seq":3,"t":5,"timings":{"connect":0.5,"dns":0,"firstByte":9.25,"tls":0,"total":10},"type":"probe","wall":17}"#,
             #"{"check":"web","ms":0.1,"ok":true,"seq":4,"t":9223372036854775807,"type":"probe","wall":-9223372036854775808}"#,
+            #"{"check":"ratio","ms":3.5,"ok":false,"error":"value 0.5 is not below 0.01","seq":5,"status":200,"t":5,"type":"probe","value":0.5,"wall":17}"#,
+            #"{"check":"web","ms":334.2,"ok":true,"seq":6,"slow":"slow: 334 ms > 200 ms","status":200,"t":5,"type":"probe","wall":17}"#,
         ]
         for line in accepted {
             let fast = line.utf8CString.withUnsafeBufferPointer { buffer in
@@ -43,7 +45,8 @@ import Testing
         #expect(contents.events.first?.body == .probe(ProbeSample(check: "w\"eb", ok: true, ms: nil)))
     }
 
-    /// Probe lines as the writer encodes them, with arbitrary doubles, parse back to exactly the same event.
+    /// Probe lines as the writer encodes them (Prometheus values and slow reasons included), with arbitrary doubles,
+    /// parse back to exactly the same event.
     @Test func writerOutputRoundTripsExactly() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -52,7 +55,8 @@ import Testing
             let r = Double(generator.next() % 1_000_000_007) / 1_000_003
             let timings = i % 3 == 0 ? PhaseTimings(dns: r / 7, connect: r / 5, tls: 0, firstByte: r / 2, total: r) : nil
             let sample = ProbeSample(check: "check-\(i % 5)", ok: i % 4 != 0, ms: i % 9 == 0 ? nil : r,
-                                     status: i % 4 == 0 ? 503 : 200, error: i % 4 == 0 ? "HTTP 503" : nil, timings: timings)
+                                     status: i % 4 == 0 ? 503 : 200, error: i % 4 == 0 ? "HTTP 503" : nil, timings: timings,
+                                     value: i % 7 == 0 ? r * 3 : nil, slow: i % 11 == 0 ? "slow: \(Int(r)) ms > 1 ms" : nil)
             let event = JournalEvent(seq: i + 1, t: Int64(i) * 997, wall: 1_795_484_246_000 + Int64(i), body: .probe(sample))
             let data = try encoder.encode(event)
             let parsed = data.withUnsafeBytes { ProbeLineParser.parse($0.bindMemory(to: UInt8.self)) }
