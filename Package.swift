@@ -85,10 +85,15 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
+        // `gameday preflight`: can every target be broken and healed? (reachability, tools, rights, leases, proxies,
+        // checks; `--rehearse` proves each host's lease fires).
+        .target(name: "GameDayPreflight", dependencies: ["GameDayCore", "GameDayInjectors", "GameDayProbes"],
+                swiftSettings: swiftSettings),
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
             "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
+            "GameDayPreflight",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

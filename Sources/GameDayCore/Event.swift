@@ -30,6 +30,8 @@ public enum EventBody: Sendable, Equatable {
     case signal(SignalReceived)
     case error(RunError)
     case runEnd(RunEnd)
+    /// What `gameday run`'s preflight found during the baseline (absent with --no-preflight).
+    case preflight(PreflightReport)
 
     public var type: String {
         switch self {
@@ -46,6 +48,7 @@ public enum EventBody: Sendable, Equatable {
         case .signal: return "signal"
         case .error: return "error"
         case .runEnd: return "run.end"
+        case .preflight: return "preflight"
         }
     }
 }
@@ -240,6 +243,7 @@ extension JournalEvent: Codable {
         case "signal": body = .signal(try SignalReceived(from: decoder))
         case "error": body = .error(try RunError(from: decoder))
         case "run.end": body = .runEnd(try RunEnd(from: decoder))
+        case "preflight": body = .preflight(try PreflightReport(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
         }
@@ -265,6 +269,7 @@ extension JournalEvent: Codable {
         case .signal(let v): try v.encode(to: encoder)
         case .error(let v): try v.encode(to: encoder)
         case .runEnd(let v): try v.encode(to: encoder)
+        case .preflight(let v): try v.encode(to: encoder)
         }
     }
 }

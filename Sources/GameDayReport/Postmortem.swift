@@ -46,6 +46,7 @@ public enum Postmortem {
         gantt(a, into: &doc)
         runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
         followUp(a, integrity: integrity, into: &doc)
+        PreflightAppendix.render(a.preflight, into: &doc)
         doc.line("<sub>Rendered by gameday \(a.start?.version ?? GameDayVersion.current) from the run's journal; "
                  + "`gameday report` re-renders it identically.</sub>")
         return doc.text
@@ -325,6 +326,8 @@ public enum Postmortem {
             var text = e.status.rawValue + (e.reason.map { ": \($0)" } ?? "")
             if !e.stillActive.isEmpty { text += "; still active: \(e.stillActive.joined(separator: ", "))" }
             return ("run.end", text)
+        case .preflight(let p):
+            return ("preflight", p.summary)
         }
     }
 
