@@ -103,6 +103,8 @@ let package = Package(
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
         .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayInjectors"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
@@ -155,6 +157,8 @@ let package = Package(
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "PreflightBench", dependencies: ["GameDayPreflight", "GameDayInjectors", "GameDayCore"],
+                          path: "Benchmarks/PreflightBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "PlanBench", dependencies: ["GameDayPlan", "GameDayCore"],
                           path: "Benchmarks/PlanBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
     ]

@@ -44,12 +44,12 @@ public actor LeaseRehearsalRunner {
             let present = "command -v nft >/dev/null 2>&1 && nft list table inet \(table) >/dev/null 2>&1"
             let commands = RemoteFaultCommands(
                 summary: "rehearsal: empty nftables table \(table)",
-                inject: "if command -v nft >/dev/null 2>&1; then nft add table inet \(table); else exit \(RemoteExitCode.toolMissing); fi",
+                inject: "if command -v nft >/dev/null 2>&1; then nft add table inet \(table) && echo \"marker-at $(date +%s%N)\"; else exit \(RemoteExitCode.toolMissing); fi",
                 revert: "if command -v nft >/dev/null 2>&1; then nft delete table inet \(table) 2>/dev/null || true; fi")
             return Marker(host: host, kind: "nftables table", commands: commands, present: present, lease: lease)
         }
         let file = "\"$(\n\(HostScript.stateDirectory)\necho \"$d\")\"/" + ShellQuote.quote("\(lease.name).marker")
-        let commands = RemoteFaultCommands(summary: "rehearsal: marker file", inject: "touch -- \(file)", revert: "rm -f -- \(file)")
+        let commands = RemoteFaultCommands(summary: "rehearsal: marker file", inject: "touch -- \(file) && echo \"marker-at $(date +%s%N)\"", revert: "rm -f -- \(file)")
         return Marker(host: host, kind: "marker file", commands: commands, present: "[ -e \(file) ]", lease: lease)
     }
 
@@ -108,16 +108,23 @@ public actor LeaseRehearsalRunner {
             forget(marker)
             return failed(keeper, "could not apply the marker (exit \(apply.exitCode)): \(Preflight.oneLine(apply.stderr))")
         }
-        // Watch until the marker is gone, at most 4 s past the lease (the verdict allows 2 s).
-        let deadline = applied.addingTimeInterval(Double(leaseSeconds) + 4)
+        // Watch on the host itself (one command per host, not a poll per round trip), by the host's clock: from
+        // the moment the marker was made until it is seen gone, at most 4 s past the lease (the verdict allows 2 s).
+        let madeAt = apply.stdout.split(separator: "\n").first { $0.hasPrefix("marker-at ") }.flatMap { Double($0.dropFirst(10)) }
+        let watch = [
+            "end=$(( $(date +%s) + \(leaseSeconds + 4) ))",
+            "while \(marker.present); do",
+            "if [ \"$(date +%s)\" -ge \"$end\" ]; then echo still-there; exit 0; fi",
+            "sleep 0.05",
+            "done",
+            "echo \"gone-at $(date +%s%N)\"",
+        ].joined(separator: "\n")
         var firedAfter: Double?
-        while Date() < deadline, interruptedBy == nil {
-            try? await Task.sleep(nanoseconds: 200_000_000)
-            guard let check = try? await executor.run(["sh", "-c", marker.present], timeout: .seconds(5)) else { continue }
-            if check.exitCode != 0 {
-                firedAfter = Date().timeIntervalSince(applied)
-                break
-            }
+        if interruptedBy == nil,
+           let watched = try? await executor.run(["sh", "-c", watch], timeout: .seconds(leaseSeconds + 15)),
+           let line = watched.stdout.split(separator: "\n").first(where: { $0.hasPrefix("gone-at ") }),
+           let goneAt = Double(line.dropFirst(8)) {
+            firedAfter = madeAt.map { (goneAt - $0) / 1e9 } ?? Date().timeIntervalSince(applied)
         }
         if interruptedBy != nil { return failed(keeper, "interrupted; the marker was removed") }
         forget(marker)
@@ -125,8 +132,8 @@ public actor LeaseRehearsalRunner {
             await removeMarker(marker)
             return failed(keeper, "the lease did not remove the marker within \(leaseSeconds + 4) s (removed now by the revert): leases do not work on this host")
         }
-        // The lease's own clean-up (pid file, lock) has run by now or is about to; the normal revert makes sure.
-        await removeMarker(marker)
+        // The lease reverted the marker and cleaned up after itself (its pid file, the lock): a revert now would
+        // only repeat that. (The fleet tests check that nothing is left.)
         return LeaseRehearsal(host: name, marker: marker.kind, keeper: keeper, leaseSeconds: leaseSeconds, firedAfter: firedAfter)
     }
 

@@ -13,6 +13,10 @@ public struct Preflight: Sendable {
         /// Requirement and the steps that need it, deduplicated, in the order the steps come.
         public var requirements: [(HostRequirement, [String])]
         public var steps: [String]
+
+        public init(target: Target, requirements: [(HostRequirement, [String])], steps: [String]) {
+            self.target = target; self.requirements = requirements; self.steps = steps
+        }
     }
 
     /// How proxies are checked: GET /version and GET /proxies/NAME of their API (injected so tests and the CLI share
@@ -152,11 +156,18 @@ public struct Preflight: Sendable {
         let user = answers["user"]?.detail ?? "?"
         items.append(PreflightItem(subject: name, requirement: "reachable", status: .ok, detail: "\(executor.label) as \(user)"))
 
-        if let clock = answers["clock"], let nanos = Double(clock.detail) {
+        // The clock is read once more on the now warm connection: the first round trip includes the ssh handshake,
+        // which would skew the midpoint estimate by hundreds of milliseconds.
+        var clock = answers["clock"].map { ($0.detail, before, after) }
+        let again = Date()
+        if let warm = try? await executor.run(["sh", "-c", "date +%s%N"], timeout: .seconds(5)), warm.exitCode == 0 {
+            clock = (warm.stdout.trimmingCharacters(in: .whitespacesAndNewlines), again, Date())
+        }
+        if let (reading, sent, received) = clock, let nanos = Double(reading), !reading.contains("N") {
             let hostTime = nanos / 1e9
-            let middle = (before.timeIntervalSince1970 + after.timeIntervalSince1970) / 2
+            let middle = (sent.timeIntervalSince1970 + received.timeIntervalSince1970) / 2
             let offset = hostTime - middle
-            let text = String(format: "%+.3f s from the controller (round trip %.0f ms)", offset, after.timeIntervalSince(before) * 1000)
+            let text = String(format: "%+.3f s from the controller (±%.0f ms)", offset, received.timeIntervalSince(sent) * 500)
             items.append(PreflightItem(subject: name, requirement: "clock", status: abs(offset) > clockWarning ? .warning : .ok, detail: text,
                                        fix: "synchronise the host's clock (chrony, systemd-timesyncd): the postmortem's timeline mixes both clocks"))
         }

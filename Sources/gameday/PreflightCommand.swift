@@ -55,7 +55,10 @@ struct PreflightCommand: AsyncParsableCommand {
         if rehearse {
             let rehearsal = LeaseRehearsalRunner(executorFor: preflight.executorFor, leaseSeconds: leaseSeconds, runID: "preflight-\(getpid())")
             let interrupted = SignalForwarder { name in Task { await rehearsal.interrupt(name) } }
-            report.rehearsals = await rehearsal.run(hosts: hosts, progress: { line in if !json { Console.err(line) } })
+            // A host that cannot be reached has nothing to rehearse on; it is reported already.
+            let unreachable = Set(report.items.filter { $0.requirement == "reachable" && $0.status == .failed }.map(\.subject))
+            report.rehearsals = await rehearsal.run(hosts: hosts.filter { !unreachable.contains($0.target.name) },
+                                                    progress: { line in if !json { Console.err(line) } })
             interrupted.stop()
             if let signal = await rehearsal.interruptedBy {
                 await pool?.close()
