@@ -257,9 +257,13 @@ public actor Runner {
     /// Waits for the preflight (unless aborted first), journals it, and aborts when a target is not ready.
     private func ready(_ preflight: Task<PreflightReport, Never>?) async -> Bool {
         guard let preflight else { return true }
+        // Awaiting a task's value cannot be cancelled, so it happens in a task of its own that fires `done`: an
+        // abort (a signal) must end the wait at once even when a hung host keeps the preflight busy.
         let box = ReportBox()
+        let done = OneShotEvent()
+        Task { box.set(await preflight.value); done.fire() }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { box.set(await preflight.value) }
+            group.addTask { await done.wait() }
             group.addTask { [abortEvent] in await abortEvent.wait() }
             await group.next()
             group.cancelAll()
