@@ -94,6 +94,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
+        // `gameday preflight`: can every target be broken and healed? (reachability, tools, rights, leases, proxies,
+        // checks; `--rehearse` proves each host's lease fires).
+        .target(name: "GameDayPreflight", dependencies: ["GameDayCore", "GameDayInjectors", "GameDayProbes"],
+                swiftSettings: swiftSettings),
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
@@ -101,6 +105,7 @@ let package = Package(
             "GameDayAlerts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            "GameDayPreflight",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +115,8 @@ let package = Package(
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
         .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayInjectors"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
@@ -168,6 +175,8 @@ let package = Package(
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "PreflightBench", dependencies: ["GameDayPreflight", "GameDayInjectors", "GameDayCore"],
+                          path: "Benchmarks/PreflightBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "PlanBench", dependencies: ["GameDayPlan", "GameDayCore"],
                           path: "Benchmarks/PlanBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
     ]

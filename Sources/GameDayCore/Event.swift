@@ -32,6 +32,8 @@ public enum EventBody: Sendable, Equatable {
     case runEnd(RunEnd)
     case alert(AlertEvent)
     case alertSource(AlertSourceStatus)
+    /// What `gameday run`'s preflight found during the baseline (absent with --no-preflight).
+    case preflight(PreflightReport)
 
     public var type: String {
         switch self {
@@ -50,6 +52,7 @@ public enum EventBody: Sendable, Equatable {
         case .runEnd: return "run.end"
         case .alert: return "alert"
         case .alertSource: return "alert.source"
+        case .preflight: return "preflight"
         }
     }
 }
@@ -301,6 +304,7 @@ extension JournalEvent: Codable {
         case "run.end": body = .runEnd(try RunEnd(from: decoder))
         case "alert": body = .alert(try AlertEvent(from: decoder))
         case "alert.source": body = .alertSource(try AlertSourceStatus(from: decoder))
+        case "preflight": body = .preflight(try PreflightReport(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(type)")
         }
@@ -328,6 +332,7 @@ extension JournalEvent: Codable {
         case .runEnd(let v): try v.encode(to: encoder)
         case .alert(let v): try v.encode(to: encoder)
         case .alertSource(let v): try v.encode(to: encoder)
+        case .preflight(let v): try v.encode(to: encoder)
         }
     }
 }

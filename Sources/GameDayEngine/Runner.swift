@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import Logging
+import Synchronization
 
 /// Everything a run needs to know that is not a collaborator.
 public struct RunConfiguration: Sendable {
@@ -77,7 +78,7 @@ public typealias InjectorLookup = @Sendable (Fault, Target?) -> (any FaultInject
 /// (invariant 1).
 public actor Runner {
     private enum State { case idle, running, finished }
-    private enum AbortCause { case guardrail, signal, error }
+    private enum AbortCause { case guardrail, signal, error, notReady }
 
     private struct AppliedFault: Sendable {
         var faultID: String
@@ -93,6 +94,9 @@ public actor Runner {
     private let context: InjectionContext
     private let logger: Logger
     private let progress: @Sendable (String) -> Void
+    /// Checks that the targets are ready (`gameday preflight` without rehearsal); started with the baseline and
+    /// awaited before the first inject. A report that is not ready aborts the run with nothing applied.
+    private let readiness: (@Sendable () async -> PreflightReport)?
 
     private var state = State.idle
     private var applied: [AppliedFault] = []
@@ -114,7 +118,9 @@ public actor Runner {
 
     public init(configuration: RunConfiguration, clock: any RunClock, injectors: @escaping InjectorLookup,
                 reverter: any FaultReverter, probes: any ProbeDriver, recorder: any EventRecorder,
-                context: InjectionContext, logger: Logger, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+                context: InjectionContext, logger: Logger, progress: @escaping @Sendable (String) -> Void = { _ in },
+                readiness: (@Sendable () async -> PreflightReport)? = nil) {
+        self.readiness = readiness
         self.configuration = configuration; self.clock = clock; self.injectors = injectors
         self.probes = probes; self.recorder = recorder; self.context = context; self.logger = logger
         self.progress = progress
@@ -209,7 +215,7 @@ public actor Runner {
         let status: RunEnd.Status
         switch abortCause {
         case nil: status = .completed
-        case .guardrail: status = .aborted
+        case .guardrail, .notReady: status = .aborted
         case .signal: status = .interrupted
         case .error: status = .failed
         }
@@ -220,7 +226,8 @@ public actor Runner {
     private func mainFlow(_ schedule: Schedule) async {
         await record(.phase(PhaseChange(phase: .baseline)))
         progress("baseline: watching \(configuration.start.checks.count) check(s) for \(schedule.baseline)")
-        if await sleepUnlessAborted(until: schedule.baseline) {
+        let preflight = readiness.map { check in Task { await check() } }
+        if await sleepUnlessAborted(until: schedule.baseline), await ready(preflight) {
             await record(.phase(PhaseChange(phase: .chaos)))
             progress("chaos: \(schedule.steps.count) step(s) over \(schedule.chaosEnd - schedule.baseline)")
             for action in schedule.actions {
@@ -245,6 +252,35 @@ public actor Runner {
         let end = clock.now() + schedule.recovery
         progress("recovery: watching for \(schedule.recovery)")
         await sleepUnlessInterrupted(until: end)
+    }
+
+    /// Waits for the preflight (unless aborted first), journals it, and aborts when a target is not ready.
+    private func ready(_ preflight: Task<PreflightReport, Never>?) async -> Bool {
+        guard let preflight else { return true }
+        // Awaiting a task's value cannot be cancelled, so it happens in a task of its own that fires `done`: an
+        // abort (a signal) must end the wait at once even when a hung host keeps the preflight busy.
+        let box = ReportBox()
+        let done = OneShotEvent()
+        Task { box.set(await preflight.value); done.fire() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await done.wait() }
+            group.addTask { [abortEvent] in await abortEvent.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+        guard let report = box.value else {
+            preflight.cancel()
+            return false
+        }
+        await record(.preflight(report))
+        guard report.ready else {
+            let problems = report.failures.map { "\($0.subject): \($0.requirement): \($0.detail)" }
+            progress("preflight: not ready, nothing was applied:\n  " + problems.joined(separator: "\n  "))
+            abort(.notReady, reason: "preflight: not ready (\(report.summary.dropFirst("not ready: ".count))); nothing was applied")
+            return false
+        }
+        progress("preflight: \(report.summary)")
+        return !abortEvent.isFired
     }
 
     // MARK: - Injecting
@@ -327,7 +363,7 @@ public actor Runner {
         switch abortCause {
         case .guardrail: return .guardrail
         case .signal: return .signal
-        case .error: return .error
+        case .error, .notReady: return .error
         case nil: return .scheduled
         }
     }
@@ -463,4 +499,11 @@ public actor Runner {
             return results.map { $0! }
         }
     }
+}
+
+/// The preflight's report, handed from the task that awaited it (set once).
+private final class ReportBox: Sendable {
+    private let storage = Mutex<PreflightReport?>(nil)
+    func set(_ report: PreflightReport) { storage.withLock { $0 = report } }
+    var value: PreflightReport? { storage.withLock { $0 } }
 }

@@ -122,7 +122,7 @@ struct ToxiproxyHTTPClient: Sendable {
     /// (URLSession resends every header, `Authorization` included). A Toxiproxy API does not redirect.
     private static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
 
-    private func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil, token: String?) async throws -> (Int, Data) {
+    func request(_ method: String, _ api: String, _ path: String, body: JSONValue? = nil, token: String?) async throws -> (Int, Data) {
         let base = api.hasSuffix("/") ? String(api.dropLast()) : api
         guard let url = URL(string: base + path), url.scheme == "http" || url.scheme == "https" else {
             throw ProxyClientError("proxy API address \"\(api)\" is not an http:// URL")
@@ -158,7 +158,7 @@ struct ToxiproxyHTTPClient: Sendable {
         return ProxyClientError("\(method) \(path) answered \(status): \(detail)\(hint)")
     }
 
-    private static func escape(_ name: String) -> String {
+    static func escape(_ name: String) -> String {
         name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
     }
 

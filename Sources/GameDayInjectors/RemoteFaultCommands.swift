@@ -84,13 +84,13 @@ public enum RemoteFaultNames {
 }
 
 /// Small building blocks for host-side scripts.
-enum HostScript {
+public enum HostScript {
     /// Sets `d` to the private state directory (lease pid files, locks): /run/gameday for root; for other users
     /// $XDG_RUNTIME_DIR/gameday when that runtime directory is theirs, else /tmp/gameday-<uid>. The directory is
     /// created with mode 0700 and used only when it is a real directory (not a symlink) owned by the user that no
     /// one else can write to; one that is merely readable by others is narrowed to 0700, anything else is refused
     /// (exit 70) with what to do.
-    static let stateDirectory = """
+    public static let stateDirectory = """
         u=$(id -u)
         if [ "$u" = 0 ]; then d=/run/gameday
         elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ ! -L "$XDG_RUNTIME_DIR" ] && [ "$(ls -ldn "$XDG_RUNTIME_DIR" | awk '{print $3}')" = "$u" ]; then d=$XDG_RUNTIME_DIR/gameday

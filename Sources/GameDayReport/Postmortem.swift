@@ -48,6 +48,7 @@ public enum Postmortem {
         gantt(a, into: &doc)
         runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
         followUp(a, integrity: integrity, into: &doc)
+        PreflightAppendix.render(a.preflight, into: &doc)
         doc.line("<sub>Rendered by gameday \(a.start?.version ?? GameDayVersion.current) from the run's journal; "
                  + "`gameday report` re-renders it identically.</sub>")
         return doc.text
@@ -331,6 +332,8 @@ public enum Postmortem {
             return ("run.end", text)
         case .alert, .alertSource:
             return alertTimelineRow(body)
+        case .preflight(let p):
+            return ("preflight", p.summary)
         }
     }
 

@@ -163,6 +163,8 @@ public struct RunAnalysis: Sendable {
     public var signals: [(t: Int64, name: String)]
     public var errors: [(t: Int64, message: String)]
     public var marks: [(t: Int64, mark: OperatorMark)]
+    /// The preflight `gameday run` did during its baseline (the last one journaled), if any.
+    public var preflight: PreflightReport?
     public var timeline: [TimelineEntry]
     public var totalProbes: Int
 
@@ -179,6 +181,9 @@ public struct RunAnalysis: Sendable {
             if case .runStart(let s) = event.body, start == nil { start = s; startWall = event.wall - event.t }
             if case .runEnd(let e) = event.body { end = e }
         }
+        var preflight: PreflightReport?
+        for event in events { if case .preflight(let report) = event.body { preflight = report } }
+        self.preflight = preflight
         let first = events.first
         let last = events.last
         self.start = start

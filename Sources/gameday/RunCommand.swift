@@ -45,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("revert-deadline"), help: "How long a failing revert is retried (with backoff) before the run reports it still active.")
     var revertDeadline = "60s"
 
+    @Flag(name: .customLong("no-preflight"), help: "Skip the preflight that runs during the baseline (hosts reachable, tools and rights, leases, proxy APIs); by default a target that is not ready aborts the run before the first inject.")
+    var noPreflight = false
+
     @Flag(name: .shortAndLong, help: "Print only the run directory.")
     var quiet = false
 
@@ -58,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
                                          confirmProduction: confirmProduction,
                                          interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
-                                         revertDeadline: deadline, quiet: quiet, metricsListen: metricsListen)
+                                         revertDeadline: deadline, quiet: quiet, metricsListen: metricsListen, preflight: !noPreflight)
         let result: RunSession.Result
         do {
             result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()

@@ -7,6 +7,7 @@ import GameDayEngine
 import GameDayInjectors
 import GameDayJournal
 import GameDayPlan
+import GameDayPreflight
 import GameDayProbes
 import GameDayReport
 import Logging
@@ -27,6 +28,8 @@ struct RunSession {
         var metricsListen: String? = nil
         /// Alerts to collect instead of the plan's `alerts:` section (the demo wires its own Alertmanager).
         var alerts: AlertsSpec? = nil
+        /// Check during the baseline that every target is ready (`gameday preflight` without rehearsal).
+        var preflight: Bool = true
     }
 
     struct Result {
@@ -107,7 +110,8 @@ struct RunSession {
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger),
                             recorder: alerts.map { AlertArmingRecorder(journaled, arming: $0) } ?? journaled, context: context, logger: logger,
-                            progress: { line in if !quiet { Console.err(line) } })
+                            progress: { line in if !quiet { Console.err(line) } },
+                            readiness: readiness(plan: plan, schedule: schedule, executors: executors))
         // A closed stdout/stderr (the pager quit, the terminal or log reader went away) interrupts the run like a
         // signal: nobody can watch it any more. Noticed on the next failed write or at once by the watcher.
         Console.onOutputLost { why in Task { await runner.outputLost(why) } }
@@ -139,6 +143,20 @@ struct RunSession {
         await executors.close()
         writer.close()
         return finish(outcome, directory: directory)
+    }
+
+    /// The preflight a run does during its baseline: hosts and proxy APIs, through the run's own executors (so it
+    /// also warms the ssh connections). Nil when disabled or when the plan touches no host and no proxy API.
+    private func readiness(plan: Plan, schedule: Schedule, executors: ExecutorCatalog) -> (@Sendable () async -> PreflightReport)? {
+        guard options.preflight else { return nil }
+        let hosts = Preflight.hostWork(schedule: schedule, requirements: StepRequirements.of)
+        guard Preflight.hasWork(schedule: schedule, hosts: hosts) else { return nil }
+        let provider = executors.provider
+        var preflight = PreflightWiring.make(pool: executors.pool, logger: logger)
+        preflight.executorFor = { target in provider(ExecutorRef(target: target)) }
+        return { [preflight] in
+            await preflight.run(plan: plan, schedule: schedule, hosts: hosts, runsDirectory: nil, health: false)
+        }
     }
 
     /// Renders the postmortem and works out the exit code. Never throws: faults were (possibly) applied, so exit 2

@@ -84,7 +84,8 @@ func runScenario(steps: [Step], checks: [HealthCheckSpec] = [HealthCheckSpec(nam
                  guardrails: [GuardrailSpec] = [], healthy: @escaping @Sendable (String, TimeSpan) -> Bool = { _, _ in true },
                  slow: @escaping @Sendable (String, TimeSpan) -> Bool = { _, _ in false },
                  failApplyOn: String? = nil, revertFailures: [String: Int] = [:], revertDeadline: TimeSpan = .seconds(60),
-                 interruptAt: TimeSpan? = nil) async throws -> (RunOutcome, EventLog) {
+                 interruptAt: TimeSpan? = nil,
+                 readiness: (@Sendable () async -> PreflightReport)? = nil) async throws -> (RunOutcome, EventLog) {
     let clock = ManualRunClock()
     let log = EventLog(clock: clock)
     let targets = fleet(4)
@@ -97,7 +98,7 @@ func runScenario(steps: [Step], checks: [HealthCheckSpec] = [HealthCheckSpec(nam
     let runner = Runner(configuration: RunConfiguration(start: start, revertDeadline: revertDeadline),
                         clock: clock, injectors: { _, _ in injector }, reverter: RecordingReverter(log: log, failures: revertFailures),
                         probes: ScriptedProbes(clock: clock, healthy: healthy, slow: slow), recorder: log,
-                        context: InjectionContext(runID: "r"), logger: Logger(label: "test"))
+                        context: InjectionContext(runID: "r"), logger: Logger(label: "test"), readiness: readiness)
     let task = Task { await runner.run() }
     var interrupted = false
     for _ in 0..<20_000 {
