@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GameDayEngine
+import GameDayFaults
 
 /// `command`: runs the user's inject command (argument vector, no shell) on the controller, or on each target
 /// through its executor; the revert command, if given, is the recipe.
@@ -15,7 +16,18 @@ public struct CommandInjector: FaultInjector {
     public init(executors: @escaping ExecutorProvider) { self.executors = executors }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        guard case .command(let fault) = step.fault else { throw InjectorError("not a command step") }
+        let action: FaultAction
+        do {
+            action = try FaultRegistry.standard.action(for: step.fault, ActionContext(step: step, target: target, runID: context.runID))
+        } catch let error as FaultKindError {
+            throw InjectorError(error.description)
+        }
+        guard case .command(let command) = action else { throw InjectorError("step \(step.name) (\(step.fault.kindName)) is not a command") }
+        return prepare(command, step: step, target: target, context: context)
+    }
+
+    /// Prepares a `.command` action on the controller (no target) or a target.
+    public func prepare(_ fault: CommandAction, step: ScheduledStep, target: Target?, context: InjectionContext) -> PreparedFault {
         let ref = ExecutorRef(target: target)
         let executor = executors(ref)
         let lock = RemoteFaultNames.lease(runID: context.runID, stepIndex: step.index, stepName: step.name,

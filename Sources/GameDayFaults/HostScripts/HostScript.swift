@@ -57,7 +57,7 @@ public enum RemoteFaultNames {
     }
 
     /// The first 8 hex digits of the 64-bit FNV-1a hash of the parts, each followed by a NUL.
-    static func hash8(_ parts: [String]) -> String {
+    public static func hash8(_ parts: [String]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for part in parts {
             for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
@@ -84,13 +84,13 @@ public enum RemoteFaultNames {
 }
 
 /// Small building blocks for host-side scripts.
-enum HostScript {
+public enum HostScript {
     /// Sets `d` to the private state directory (lease pid files, locks): /run/gameday for root; for other users
     /// $XDG_RUNTIME_DIR/gameday when that runtime directory is theirs, else /tmp/gameday-<uid>. The directory is
     /// created with mode 0700 and used only when it is a real directory (not a symlink) owned by the user that no
     /// one else can write to; one that is merely readable by others is narrowed to 0700, anything else is refused
     /// (exit 70) with what to do.
-    static let stateDirectory = """
+    public static let stateDirectory = """
         u=$(id -u)
         if [ "$u" = 0 ]; then d=/run/gameday
         elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ ! -L "$XDG_RUNTIME_DIR" ] && [ "$(ls -ldn "$XDG_RUNTIME_DIR" | awk '{print $3}')" = "$u" ]; then d=$XDG_RUNTIME_DIR/gameday
@@ -106,7 +106,7 @@ enum HostScript {
 
     /// A condition that holds when `pid`'s command line carries the lease watchdog's marker (and, when given,
     /// the exact pid-file path it was started with).
-    static func isLeaseWatchdog(pid: String, pidFile: String?) -> String {
+    public static func isLeaseWatchdog(pid: String, pidFile: String?) -> String {
         let marker = "tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF gameday-lease"
         guard let pidFile else { return marker }
         return marker + " && tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF -- \"\(pidFile)\""
@@ -114,7 +114,7 @@ enum HostScript {
 
     /// `printf '%b'` input that yields `text` byte for byte: plan values that must not appear verbatim on a
     /// command line (a `pkill -f` pattern would otherwise match the script that carries it).
-    static func octal(_ text: String) -> String {
+    public static func octal(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             let digits = String(byte, radix: 8)
@@ -124,7 +124,7 @@ enum HostScript {
     }
 
     /// Fails with `RemoteExitCode.toolMissing` and a clear message when `tool` is not on the host's PATH.
-    static func require(_ tool: String, hint: String) -> String {
+    public static func require(_ tool: String, hint: String) -> String {
         "command -v \(ShellQuote.quote(tool)) >/dev/null 2>&1 || { echo \(ShellQuote.quote("gameday: \(tool) is not installed on this host; \(hint)")) >&2; exit \(RemoteExitCode.toolMissing); }"
     }
 }
