@@ -12,6 +12,7 @@ public struct FaultRegistry: Sendable, FaultOptionsDecoding {
         Random.self,
         ZoneLoss.self,
         Stress.self,
+        DiskFill.self,
         Partition.self,
         PacketLoss.self,
         DNSFailure.self,
