@@ -22,26 +22,37 @@ public struct ActionInjector: FaultInjector {
     }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        let actionContext = ActionContext(step: step, target: target, runID: context.runID, leaseGrace: context.leaseGrace,
-                                          firewall: hosts?.configuration.firewall ?? .automatic)
-        let action: FaultAction
+        let plan: ExecutionPlan
         do {
-            action = try registry.action(for: step.fault, actionContext)
+            plan = try ExecutionPlanner.plan(step: step, target: target, runID: context.runID, leaseGrace: context.leaseGrace,
+                                             configuration: hosts?.configuration ?? .init(), registry: registry)
         } catch let error as FaultKindError {
             throw InjectorError(error.description)
         }
-        switch action {
-        case .host(let scripts):
+        switch plan.action {
+        case .host:
             guard let hosts else { throw InjectorError("\(step.fault.kindName) runs host scripts, but \(hostsUnavailable)") }
-            let target = try actionContext.requireTarget(step.fault.kindName)
-            let plan = RemoteFaultInjector.plan(commands: scripts, target: target, context: actionContext, configuration: hosts.configuration)
-            return try await hosts.prepare(plan, step: step, target: target, context: context)
+            guard let host = plan.host, let target else { throw InjectorError("\(step.fault.kindName) acts on targets, but none was selected") }
+            return try await hosts.prepare(host, step: step, target: target, context: context)
         case .signal(let signal):
-            return try signals.prepare(signal, target: try actionContext.requireTarget(step.fault.kindName))
+            guard let target else { throw InjectorError("\(step.fault.kindName) acts on targets, but none was selected") }
+            return try signals.prepare(signal, target: target)
         case .command(let command):
             return commands.prepare(command, step: step, target: target, context: context)
         case .proxy(let change):
             return try proxies.prepare(change, step: step, context: context)
+        }
+    }
+}
+
+extension FaultRegistry {
+    /// The step's action on `target` for an injector called directly (not through ActionInjector); a kind's error
+    /// becomes the injector's own error type through `error`.
+    func action(step: ScheduledStep, target: Target?, runID: String, error: (String) -> any Error) throws -> FaultAction {
+        do {
+            return try action(for: step.fault, ActionContext(step: step, target: target, runID: runID))
+        } catch let kindError as FaultKindError {
+            throw error(kindError.description)
         }
     }
 }

@@ -16,14 +16,15 @@ public struct LocalNodeLossInjector: FaultInjector {
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
         guard let target else { throw InjectorError("\(step.fault.kindName) needs a target") }
-        let action: FaultAction
-        do {
-            action = try FaultRegistry.standard.action(for: step.fault, ActionContext(step: step, target: target, runID: context.runID))
-        } catch let error as FaultKindError {
-            throw InjectorError(error.description)
-        }
+        let action = try FaultRegistry.standard.action(step: step, target: target, runID: context.runID) { InjectorError($0) }
         guard case .signal(let signal) = action else { throw InjectorError("step \(step.name) (\(step.fault.kindName)) does not signal local processes") }
         return try prepare(signal, target: target)
+    }
+
+    /// `systemctl kill` for a unit, and its revert (`--`: a unit name can never be read as an option).
+    public static func systemdArgv(_ action: SignalAction, unit: String) -> (inject: [String], revert: [String]?) {
+        (["systemctl", "kill", "--signal=SIG\(action.signal)", "--", unit],
+         action.revertSignal.map { ["systemctl", "kill", "--signal=SIG\($0)", "--", unit] })
     }
 
     /// Prepares the signals of a `.signal` action on a local target.
@@ -31,11 +32,10 @@ public struct LocalNodeLossInjector: FaultInjector {
         let process = action.process
         let signal = (rawValue: action.signal, number: action.number)
         if let unit = process.systemdUnit {
-            // `--`: a unit name can never be read as an option.
-            let inject = ["systemctl", "kill", "--signal=SIG\(signal.rawValue)", "--", unit]
-            let recipe: RevertRecipe = action.revertSignal.map {
-                .command(CommandRevert(executor: .local, argv: ["systemctl", "kill", "--signal=SIG\($0)", "--", unit]))
-            } ?? .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
+            let argv = Self.systemdArgv(action, unit: unit)
+            let inject = argv.inject
+            let recipe: RevertRecipe = argv.revert.map { .command(CommandRevert(executor: .local, argv: $0)) }
+                ?? .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
             return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to systemd unit \(unit)", recipe: recipe) { [executor] in
                 let result = try await executor.run(inject, timeout: .seconds(15))
                 guard result.succeeded else { throw InjectorError("\(ShellQuote.join(inject)) failed: \(result.failureSummary)") }

@@ -32,12 +32,7 @@ public struct ProxyInjector: FaultInjector {
     public static func toxicName(runID: String, stepIndex: Int) -> String { "gameday-\(runID)-\(stepIndex)" }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        let action: FaultAction
-        do {
-            action = try FaultRegistry.standard.action(for: step.fault, ActionContext(step: step, target: target, runID: context.runID))
-        } catch let error as FaultKindError {
-            throw ProxyClientError(error.description)
-        }
+        let action = try FaultRegistry.standard.action(step: step, target: target, runID: context.runID) { ProxyClientError($0) }
         guard case .proxy(let change) = action else {
             throw ProxyClientError("step \"\(step.name)\" is a \(step.fault.kindName) fault, not a proxy fault")
         }

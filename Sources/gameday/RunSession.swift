@@ -60,9 +60,7 @@ struct RunSession {
 
         var schedule = resolved
         for index in schedule.steps.indices {
-            let step = schedule.steps[index]
-            let targets: [Target?] = step.targets.isEmpty ? [nil] : step.targets.map { Optional($0) }
-            schedule.steps[index].preview = targets.compactMap { StepPreview.preview(step, $0, runID: directory.id) }
+            schedule.steps[index].preview = ExecutionPlanner.previews(step: schedule.steps[index], runID: directory.id)
         }
 
         let writer = try JournalWriter(url: directory.journalURL)

@@ -197,22 +197,25 @@ public enum NetworkFaultCommands {
             while [ "$n" -lt 16 ] && "$t" -w \(wait) -D "$h" -j "$c" 2>/dev/null; do n=$((n+1)); done; \
             if "$t" -w \(wait) -n -L "$c" >/dev/null 2>&1; then "$t" -w \(wait) -F "$c" && "$t" -w \(wait) -X "$c" || exit 1; fi; done; done
             """
+        let details = ["firewall: " + (backend == .iptables ? "iptables chains \(chains.input)/\(chains.output)" : "nftables table inet \(table)"
+                       + (backend == .automatic ? " (iptables chains \(chains.input)/\(chains.output) where nft is missing)" : ""))]
+            + rules.map { "\($0.hook.rawValue) rule: \($0.nftExpression)" }
         let missing = "echo 'gameday: neither nft nor iptables is installed on this host' >&2; exit \(RemoteExitCode.toolMissing)"
 
         switch backend {
         case .nftables:
             return RemoteFaultCommands(summary: summary,
                                        inject: HostScript.require("nft", hint: "install nftables or use firewall: iptables") + "\n" + nftInject,
-                                       revert: "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi")
+                                       revert: "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi", details: details)
         case .iptables:
             return RemoteFaultCommands(summary: summary,
                                        inject: HostScript.require("iptables", hint: "install iptables or use firewall: nftables") + "\n" + iptInject.joined(separator: "\n"),
-                                       revert: iptRevert)
+                                       revert: iptRevert, details: details)
         case .automatic:
             let inject = "if command -v nft >/dev/null 2>&1; then\n\(nftInject)\nelif command -v iptables >/dev/null 2>&1; then\n"
                 + iptInject.joined(separator: "\n") + "\nelse\n\(missing)\nfi"
             let revert = "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi\n\(iptRevert)"
-            return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
+            return RemoteFaultCommands(summary: summary, inject: inject, revert: revert, details: details)
         }
     }
 

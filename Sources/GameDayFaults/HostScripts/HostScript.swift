@@ -13,10 +13,12 @@ public struct RemoteFaultCommands: Sendable, Equatable {
     public var revert: String?
     /// Why there is nothing to undo, when `revert` is nil.
     public var nothingToRevertReason: String?
+    /// Readable lines for `gameday plan`: the rules or settings the inject applies.
+    public var details: [String]
 
-    public init(summary: String, inject: String, revert: String?, nothingToRevertReason: String? = nil) {
+    public init(summary: String, inject: String, revert: String?, nothingToRevertReason: String? = nil, details: [String] = []) {
         self.summary = summary; self.inject = inject; self.revert = revert
-        self.nothingToRevertReason = nothingToRevertReason
+        self.nothingToRevertReason = nothingToRevertReason; self.details = details
     }
 }
 

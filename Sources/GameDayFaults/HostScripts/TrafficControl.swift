@@ -27,7 +27,8 @@ extension NetworkFaultCommands {
             device,
             "if tc qdisc show dev \"$dev\" root 2>/dev/null | grep -q ' \(qdiscHandle) '; then tc qdisc del dev \"$dev\" root || exit 1; fi",
         ].joined(separator: "\n")
-        return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
+        let details = ["tc: root qdisc handle \(qdiscHandle) \(qdisc.joined(separator: " ")) on " + (interface.map { "interface \($0)" } ?? "the default route's interface")]
+        return RemoteFaultCommands(summary: summary, inject: inject, revert: revert, details: details)
     }
 
     /// Sets `dev`: the given interface, else the default route's, else the first interface that is up.
