@@ -27,13 +27,17 @@ let package = Package(
         .target(name: "GameDayYAML", dependencies: [
             "GameDayCore", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
+        // Fault kinds as descriptors: one file per kind under Kinds/, one registry line each; host script building blocks.
+        .target(name: "GameDayFaults", dependencies: [
+            "GameDayCore", "GameDayYAML", .product(name: "Yams", package: "Yams"),
+        ], exclude: ["ADDING_A_FAULT.md"], swiftSettings: swiftSettings),
         // YAML -> Plan, validation with file:line:column diagnostics.
         .target(name: "GameDayPlan", dependencies: [
-            "GameDayCore", "GameDayYAML", .product(name: "Yams", package: "Yams"),
+            "GameDayCore", "GameDayYAML", "GameDayFaults", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Schedule (pure), runner, state machines, protocols for the parts that touch the world.
         .target(name: "GameDayEngine", dependencies: [
-            "GameDayCore", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayFaults", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // Write-ahead JSONL journal and its tolerant reader.
         .target(name: "GameDayJournal", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
@@ -47,7 +51,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // Process, command and network injectors; local and SSH executors; leases.
         .target(name: "GameDayInjectors", dependencies: [
-            "GameDayCore", "GameDayEngine", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
+            "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: swiftSettings),
         // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
@@ -96,11 +100,11 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // `gameday preflight`: can every target be broken and healed? (reachability, tools, rights, leases, proxies,
         // checks; `--rehearse` proves each host's lease fires).
-        .target(name: "GameDayPreflight", dependencies: ["GameDayCore", "GameDayInjectors", "GameDayProbes"],
+        .target(name: "GameDayPreflight", dependencies: ["GameDayCore", "GameDayFaults", "GameDayInjectors", "GameDayProbes"],
                 swiftSettings: swiftSettings),
         // The CLI: the only place that wires concrete parts together.
         .executableTarget(name: "gameday", dependencies: [
-            "GameDayCore", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
+            "GameDayCore", "GameDayFaults", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
             "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
             "GameDayAlerts",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -115,24 +119,24 @@ let package = Package(
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
         .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
-        .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayInjectors"],
+        .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayFaults", "GameDayInjectors"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore"],
+        .testTarget(name: "GameDayPlanTests", dependencies: ["GameDayPlan", "GameDayYAML", "GameDayCore", "GameDayFaults"],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayFaults", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+        .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore", "GameDayFaults"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal", "GameDayFaults"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayTestSupport", "GameDayProbes", "GameDayCore", "GameDayEngine",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayTestSupport", "GameDayInjectors", "GameDayCore", "GameDayEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayInjectorsTests", dependencies: ["GameDayTestSupport", "GameDayInjectors", "GameDayCore", "GameDayEngine", "GameDayFaults"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProxyTests", dependencies: [
             // Injectors and Engine only for the ProxyInjector tests (ProxyInjector, ProxyToken*), run against a real proxy.
             "GameDayTestSupport",
-            "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine",
+            "GameDayProxy", "GameDayCore", "GameDayInjectors", "GameDayEngine", "GameDayFaults",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -143,7 +147,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
-            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine",
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayFaults",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [
@@ -153,14 +157,19 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "HostIntegrationTests", dependencies: [
             "GameDayTestSupport",
-            "GameDayCore", "GameDayInjectors", "GameDayEngine",
+            "GameDayCore", "GameDayInjectors", "GameDayEngine", "GameDayFaults",
+        ], swiftSettings: swiftSettings),
+        // Every registered fault kind decodes, validates, resolves, acts, documents itself and round-trips.
+        .testTarget(name: "GameDayFaultsTests", dependencies: [
+            "GameDayFaults", "GameDayPlan", "GameDayEngine", "GameDayInjectors", "GameDayProxy", "GameDayJournal", "GameDayCore", "GameDayYAML",
+            "GameDayTestSupport",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: [
             "GameDayTestSupport", "GameDayCore",
         ], swiftSettings: swiftSettings),
 
         // Benchmarks (run by `make bench`; each prints its figures beside its peers').
-        .executableTarget(name: "ReportBench", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal"],
+        .executableTarget(name: "ReportBench", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal", "GameDayFaults"],
                           path: "Benchmarks/ReportBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ProbeBench", dependencies: ["GameDayProbes", "GameDayCore", "GameDayEngine",
                                                              .product(name: "Logging", package: "swift-log")],
@@ -173,9 +182,9 @@ let package = Package(
                           path: "Benchmarks/ProxyBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "ScheduleBench", dependencies: ["GameDayCalendar", "GameDayCore"],
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
-        .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine"],
+        .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine", "GameDayFaults"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
-        .executableTarget(name: "PreflightBench", dependencies: ["GameDayPreflight", "GameDayInjectors", "GameDayCore"],
+        .executableTarget(name: "PreflightBench", dependencies: ["GameDayPreflight", "GameDayFaults", "GameDayInjectors", "GameDayCore"],
                           path: "Benchmarks/PreflightBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "PlanBench", dependencies: ["GameDayPlan", "GameDayCore"],
                           path: "Benchmarks/PlanBench", exclude: ["run.sh"], swiftSettings: swiftSettings),

@@ -9,6 +9,7 @@
 // end, also on failure.
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 
@@ -146,9 +147,9 @@ func measurePartition(size: Int, prefix: String, directory: String, pool: SSHExe
     let zoneB = targets.filter { $0.tags["zone"] == "b" }.compactMap(\.address)
     let zoneA = targets.filter { $0.tags["zone"] == "a" }
     // Zone a is cut off from zone b; zone b hosts get the mirror step so every host carries a table.
-    let stepA = ScheduledStep(index: 0, name: "split-a", fault: .network(NetworkFault(kind: .partition, cidrs: zoneB)),
+    let stepA = ScheduledStep(index: 0, name: "split-a", fault: Partition.fault(Partition.Options(cidrs: zoneB)),
                               targets: zoneA, injectAt: .seconds(0), revertAt: .seconds(60))
-    let stepB = ScheduledStep(index: 0, name: "split-a", fault: .network(NetworkFault(kind: .partition, cidrs: zoneA.compactMap(\.address))),
+    let stepB = ScheduledStep(index: 0, name: "split-a", fault: Partition.fault(Partition.Options(cidrs: zoneA.compactMap(\.address))),
                               targets: targets.filter { $0.tags["zone"] == "b" }, injectAt: .seconds(0), revertAt: .seconds(60))
     let work = zoneA.map { (stepA, $0) } + stepB.targets.map { (stepB, $0) }
     let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: .nftables))

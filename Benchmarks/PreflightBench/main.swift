@@ -8,6 +8,7 @@
 // end, also on failure.
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 import GameDayPreflight
 
@@ -56,11 +57,11 @@ struct PreflightBench {
         guard targets.count == count else { throw BenchError(description: "expected \(count) hosts, the fleet has \(targets.count)") }
         let pool = try SSHExecutorPool(configuration: .init(retry: .none, connectTimeout: .seconds(20), argvPrefix: ["ip", "netns", "exec", "\(prefix)-ctl"]))
         defer { Task { await pool.close() } }
-        let step = ScheduledStep(index: 0, name: "cut", fault: .network(NetworkFault(kind: .partition, cidrs: ["10.77.0.1/32"])),
+        let step = ScheduledStep(index: 0, name: "cut", fault: Partition.fault(Partition.Options(cidrs: ["10.77.0.1/32"])),
                                  targets: targets, injectAt: .seconds(1), revertAt: .seconds(2))
         let schedule = Schedule(planName: "bench", seed: 1, baseline: .seconds(1), recovery: .seconds(1), steps: [step])
         let plan = Plan(name: "bench", targets: targets, steps: [])
-        let work = Preflight.hostWork(schedule: schedule, requirements: StepRequirements.of)
+        let work = Preflight.hostWork(schedule: schedule)
         let executorFor: @Sendable (Target) -> (any CommandExecutor)? = { target in PoolExecutor(pool: pool, target: target) }
         var preflight = Preflight(executorFor: executorFor, proxyCheck: { _, _ in .unreachable("none") }, healthOnce: { _ in [:] })
         preflight.maxConcurrent = 50

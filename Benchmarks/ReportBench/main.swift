@@ -6,6 +6,7 @@
 // (getrusage ru_maxrss) covers reading and rendering only.
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayJournal
 import GameDayReport
 

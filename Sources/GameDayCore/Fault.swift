@@ -1,245 +1,145 @@
-/// What a step does. Each case has a typed configuration; `GameDayPlan` decodes `fault:` + `with:` into one.
-public enum Fault: Sendable, Codable, Equatable {
-    /// Kill or stop the target's service process (local, or over SSH).
-    case nodeLoss(NodeLossFault)
-    /// User-given inject and revert commands, run with arguments (never through a shell string).
-    case command(CommandFault)
-    /// One fault picked from a list with the run's seed (resolved away by the schedule).
-    case random(RandomFault)
-    /// A fault applied through a sidecar fault proxy (Toxiproxy-compatible API).
-    case proxy(ProxyFault)
-    /// A network fault on hosts (nftables/iptables/tc): partition, packet loss, bandwidth, latency, DNS failure.
-    case network(NetworkFault)
-    /// Node loss or isolation of every host with a given tag value.
-    case zoneLoss(ZoneLossFault)
-    /// CPU or memory pressure via stress-ng.
-    case stress(StressFault)
+import Foundation
 
-    /// The plan's name for this fault (`node-loss`, `command`, `random`, `latency`, ...).
-    public var kindName: String {
-        switch self {
-        case .nodeLoss: return "node-loss"
-        case .command: return "command"
-        case .random: return "random"
-        case .proxy(let p): return p.type.planName
-        case .network(let n): return n.kind.planName
-        case .zoneLoss: return "zone-loss"
-        case .stress: return "stress"
-        }
+/// The typed `with:` options of one fault kind. Each kind in GameDayFaults declares its own.
+public protocol FaultOptions: Sendable, Codable, Equatable {}
+
+/// What a step does: a kind (by its unique id), the plan's name for it, and that kind's typed options.
+///
+/// The container knows no kind: GameDayFaults' registry gives each id its options type, its decoder, its action and
+/// its documentation. Journals and `gameday plan --json` carry it as `{"kind": id, "name": plan name, "with": {...}}`.
+/// Decoding is typed when the decoder's `userInfo[.faultKinds]` holds a registry, and keeps the options as raw JSON
+/// otherwise (a report or `gameday recover` needs no registry, and a journal written by a newer gameday still loads).
+/// Journals written before fault kinds were descriptors (`{"nodeLoss":{"_0":{...}}}`) load too.
+public struct Fault: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The kind's unique id (`node-loss`, `host.latency`, `proxy.latency`).
+    public let kind: String
+    /// The plan's name for the fault (`node-loss`, `latency`, ...): what journals, postmortems and `randomFrom` show.
+    public let kindName: String
+    /// The kind's typed options (or `RawFaultOptions` when decoded without a registry).
+    public let options: any FaultOptions
+
+    public init(kind: String, kindName: String, options: any FaultOptions) {
+        self.kind = kind; self.kindName = kindName; self.options = options
     }
 
-    /// Whether the fault acts through a proxy (needs `proxy:`) rather than on targets.
-    public var needsProxy: Bool {
-        if case .proxy = self { return true }
-        return false
-    }
-}
-
-public struct NodeLossFault: Sendable, Codable, Equatable {
-    public enum Signal: String, Sendable, Codable, CaseIterable {
-        case KILL, TERM, STOP
-
-        public var number: Int32 {
-            switch self {
-            case .KILL: return 9
-            case .TERM: return 15
-            case .STOP: return 19
-            }
-        }
+    /// The options as `O`: a cast for typed options, a decode of the JSON for raw ones; nil when they are not `O`.
+    public func options<O: FaultOptions>(as type: O.Type) -> O? {
+        if let typed = options as? O { return typed }
+        guard let raw = options as? RawFaultOptions, let data = try? JSONEncoder().encode(raw.json) else { return nil }
+        return try? JSONDecoder().decode(O.self, from: data)
     }
 
-    public var signal: Signal
+    public var description: String { "\(kindName) (\(kind))" }
 
-    public init(signal: Signal = .KILL) { self.signal = signal }
-}
-
-public struct CommandFault: Sendable, Codable, Equatable {
-    public var inject: [String]
-    public var revert: [String]?
-    public var timeout: TimeSpan
-
-    public init(inject: [String], revert: [String]? = nil, timeout: TimeSpan = .seconds(30)) {
-        self.inject = inject; self.revert = revert; self.timeout = timeout
-    }
-}
-
-public struct RandomFault: Sendable, Codable, Equatable {
-    public struct Choice: Sendable, Codable, Equatable {
-        public var fault: Fault
-        public var weight: Double
-
-        public init(fault: Fault, weight: Double = 1) { self.fault = fault; self.weight = weight }
-    }
-
-    public var choices: [Choice]
-
-    public init(choices: [Choice]) { self.choices = choices }
-
-    /// Picks one choice, weighted, with the generator.
-    public func pick(using generator: inout SeededGenerator) -> Fault {
-        let total = choices.reduce(0) { $0 + max(0, $1.weight) }
-        guard total > 0 else { return choices[Int(generator.next() % UInt64(choices.count))].fault }
-        var point = Double(generator.next() >> 11) / Double(1 << 53) * total
-        for choice in choices {
-            point -= max(0, choice.weight)
-            if point < 0 { return choice.fault }
-        }
-        return choices[choices.count - 1].fault
-    }
-}
-
-/// A fault applied through a proxy: a Toxiproxy "toxic" (or disabling the proxy, for `down`).
-public struct ProxyFault: Sendable, Codable, Equatable {
-    public enum FaultType: String, Sendable, Codable, CaseIterable {
-        case latency, bandwidth, timeout, reset, down, httpError, slowOpen, slicer, limitData, slowClose
-
-        /// The spelling in plans.
-        public var planName: String {
-            switch self {
-            case .httpError: return "http-error"
-            case .slowOpen: return "slow-open"
-            case .limitData: return "limit-data"
-            case .slowClose: return "slow-close"
-            default: return rawValue
-            }
-        }
-
-        /// The toxic type on the proxy's API (nil for `down`, which disables the proxy instead).
-        public var toxicType: String? {
-            switch self {
-            case .latency: return "latency"
-            case .bandwidth: return "bandwidth"
-            case .timeout: return "timeout"
-            case .reset: return "reset_peer"
-            case .down: return nil
-            case .httpError: return "http_error"
-            case .slowOpen: return "slow_open"
-            case .slicer: return "slicer"
-            case .limitData: return "limit_data"
-            case .slowClose: return "slow_close"
-            }
-        }
-    }
-
-    public enum Stream: String, Sendable, Codable { case upstream, downstream }
-
-    public var type: FaultType
-    public var stream: Stream
-    public var toxicity: Double
-    /// Toxiproxy attribute names and units (`latency`/`jitter` in ms, `rate` in KB/s, ...).
-    public var attributes: [String: JSONValue]
-
-    public init(type: FaultType, stream: Stream = .downstream, toxicity: Double = 1, attributes: [String: JSONValue] = [:]) {
-        self.type = type; self.stream = stream; self.toxicity = toxicity; self.attributes = attributes
-    }
-}
-
-/// A JSON value, for attribute bags that cross the proxy API unchanged.
-public enum JSONValue: Sendable, Codable, Equatable, Hashable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([String: JSONValue])
-    case null
+    private enum Keys: String, CodingKey { case kind, name, with }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let registry = decoder.userInfo[.faultKinds] as? any FaultOptionsDecoding
+        guard container.contains(AnyKey("kind")), container.contains(AnyKey("name")) else {
+            // Before fault kinds were descriptors: `{"<case>": {"_0": {...}}}`.
+            guard container.allKeys.count == 1, let key = container.allKeys.first else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                    debugDescription: "a fault needs \"kind\" and \"name\" (or the single key of a journal written before gameday 0.5)"))
+            }
+            let payload = try container.nestedContainer(keyedBy: AnyKey.self, forKey: key)
+            let json = try payload.decode(JSONValue.self, forKey: AnyKey("_0"))
+            if let registry, let fault = registry.legacyFault(case: key.stringValue, payload: json) {
+                self = fault
+            } else {
+                self = Fault.legacy(case: key.stringValue, payload: json)
+            }
+            return
+        }
+        let keyed = try decoder.container(keyedBy: Keys.self)
+        kind = try keyed.decode(String.self, forKey: .kind)
+        kindName = try keyed.decode(String.self, forKey: .name)
+        if let registry, let typed = try registry.decodeOptions(kind: kind, from: keyed.superDecoder(forKey: .with)) {
+            options = typed
+        } else {
+            options = RawFaultOptions(json: try keyed.decodeIfPresent(JSONValue.self, forKey: .with) ?? .object([:]))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .string(let s): try c.encode(s)
-        case .number(let n):
-            if n == n.rounded(), abs(n) < 1e15 { try c.encode(Int64(n)) } else { try c.encode(n) }
-        case .bool(let b): try c.encode(b)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        case .null: try c.encodeNil()
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(kindName, forKey: .name)
+        let options: any FaultOptions = self.options
+        try Self.encode(options, into: &container)
+    }
+
+    /// Equal kinds and names, and options with the same content (typed options equal raw ones with the same JSON).
+    public static func == (a: Fault, b: Fault) -> Bool {
+        guard a.kind == b.kind, a.kindName == b.kindName else { return false }
+        // Bound to locals: the `options(as:)` overload would keep the existentials from being opened.
+        let x: any FaultOptions = a.options, y: any FaultOptions = b.options
+        if let typed = Self.same(x, y) { return typed }
+        return Self.canonical(x) == Self.canonical(y)
+    }
+
+    private static func encode<O: FaultOptions>(_ options: O, into container: inout KeyedEncodingContainer<Keys>) throws {
+        try container.encode(options, forKey: .with)
+    }
+
+    private static func same<O: FaultOptions>(_ x: O, _ other: any FaultOptions) -> Bool? { (other as? O).map { $0 == x } }
+
+    private static func canonical<O: FaultOptions>(_ x: O) -> JSONValue? { x.canonicalJSON
+    }
+
+    /// A pre-descriptor journal's fault, without a registry: the name from the payload's `kind` or `type` (or the
+    /// case), kebab-cased as plans spell it; the options as raw JSON.
+    public static func legacy(case name: String, payload: JSONValue) -> Fault {
+        var fields: [String: JSONValue] = [:]
+        if case .object(let o) = payload { fields = o }
+        let planName = kebab(fields["kind"]?.stringValue ?? fields["type"]?.stringValue ?? name)
+        return Fault(kind: "legacy.\(name)", kindName: planName, options: RawFaultOptions(json: payload))
+    }
+
+    /// `packetLoss` → `packet-loss`.
+    public static func kebab(_ camel: String) -> String {
+        var out = ""
+        for character in camel {
+            if character.isUppercase { if !out.isEmpty { out.append("-") }; out += character.lowercased() } else { out.append(character) }
         }
-    }
-
-    public var doubleValue: Double? { if case .number(let n) = self { return n }; return nil }
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-}
-
-/// A network fault applied on each selected host.
-public struct NetworkFault: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable, CaseIterable {
-        case partition, packetLoss, bandwidth, latency, dnsFailure
-
-        public var planName: String {
-            switch self {
-            case .partition: return "partition"
-            case .packetLoss: return "packet-loss"
-            case .bandwidth: return "bandwidth"
-            case .latency: return "latency"
-            case .dnsFailure: return "dns-failure"
-            }
-        }
-    }
-
-    public enum Direction: String, Sendable, Codable, CaseIterable { case inbound, outbound, both }
-    public enum Action: String, Sendable, Codable, CaseIterable { case drop, reject }
-
-    public var kind: Kind
-    /// Traffic direction the fault applies to (on the selected host).
-    public var direction: Direction
-    public var action: Action
-    /// Peers: the other side of a partition, by selector (resolved to addresses by the schedule).
-    public var peers: Selector?
-    /// Resolved peer addresses (filled by the schedule from `peers`), or given directly as CIDRs.
-    public var cidrs: [String]
-    public var port: Int?
-    public var protocolName: String?
-    /// packet-loss: percentage of packets dropped.
-    public var lossPercent: Double?
-    /// bandwidth: rate in kbit/s.
-    public var rateKbit: Int?
-    /// latency: delay and jitter.
-    public var delay: TimeSpan?
-    public var jitter: TimeSpan?
-    /// network interface for tc faults (default: the host's default-route interface).
-    public var interface: String?
-
-    public init(kind: Kind, direction: Direction = .both, action: Action = .drop, peers: Selector? = nil,
-                cidrs: [String] = [], port: Int? = nil, protocolName: String? = nil, lossPercent: Double? = nil,
-                rateKbit: Int? = nil, delay: TimeSpan? = nil, jitter: TimeSpan? = nil, interface: String? = nil) {
-        self.kind = kind; self.direction = direction; self.action = action; self.peers = peers; self.cidrs = cidrs
-        self.port = port; self.protocolName = protocolName; self.lossPercent = lossPercent; self.rateKbit = rateKbit
-        self.delay = delay; self.jitter = jitter; self.interface = interface
+        return out
     }
 }
 
-/// Every host with `tag == value` is lost: its service stopped (`nodeLoss`) or the host cut off (`isolate`).
-public struct ZoneLossFault: Sendable, Codable, Equatable {
-    public enum Mode: String, Sendable, Codable, CaseIterable { case nodeLoss = "node-loss", isolate }
-    public var tag: String
-    public var value: String
-    public var mode: Mode
-    public var signal: NodeLossFault.Signal
-
-    public init(tag: String = "zone", value: String, mode: Mode = .isolate, signal: NodeLossFault.Signal = .KILL) {
-        self.tag = tag; self.value = value; self.mode = mode; self.signal = signal
+extension FaultOptions {
+    /// The options as a JSON tree (for comparing typed and raw options).
+    public var canonicalJSON: JSONValue? {
+        guard let data = try? JSONEncoder().encode(self) else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: data)
     }
 }
 
-/// CPU and/or memory pressure on a host.
-public struct StressFault: Sendable, Codable, Equatable {
-    public var cpuWorkers: Int?
-    public var cpuLoadPercent: Int?
-    public var memoryWorkers: Int?
-    public var memoryBytes: String?
+/// Options kept as JSON: decoded without a registry, or of a kind this gameday does not know.
+public struct RawFaultOptions: FaultOptions {
+    public var json: JSONValue
+    public init(json: JSONValue) { self.json = json }
+    public init(from decoder: any Decoder) throws { json = try JSONValue(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+}
 
-    public init(cpuWorkers: Int? = nil, cpuLoadPercent: Int? = nil, memoryWorkers: Int? = nil, memoryBytes: String? = nil) {
-        self.cpuWorkers = cpuWorkers; self.cpuLoadPercent = cpuLoadPercent; self.memoryWorkers = memoryWorkers
-        self.memoryBytes = memoryBytes
-    }
+/// Gives `Fault` decoding typed options: GameDayFaults' `FaultRegistry` conforms. Put it in a decoder's
+/// `userInfo[.faultKinds]`.
+public protocol FaultOptionsDecoding: Sendable {
+    /// The typed options of `kind`, or nil when the kind is unknown (they are then kept raw).
+    func decodeOptions(kind: String, from decoder: any Decoder) throws -> (any FaultOptions)?
+    /// A pre-descriptor journal's fault (`{"nodeLoss":{"_0":{...}}}`), typed where the registry can.
+    func legacyFault(case name: String, payload: JSONValue) -> Fault?
+}
+
+extension CodingUserInfoKey {
+    /// Where `Fault` decoding finds the fault kinds (a `FaultOptionsDecoding`).
+    public static let faultKinds = CodingUserInfoKey(rawValue: "gameday.faultKinds")!
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

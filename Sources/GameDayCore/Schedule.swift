@@ -62,13 +62,33 @@ public struct ScheduledStep: Sendable, Codable, Equatable {
     }
 }
 
-/// The exact actions a step will take on one target, as text for humans.
+/// What a step will do on one target, for humans: readable lines (what is applied, the lease, the revert) and the
+/// exact, copy-pasteable command lines (`gameday plan --exact`), both rendered from the value the injector runs.
 public struct CommandPreview: Sendable, Codable, Equatable {
     public var target: String
+    /// The exact inject command lines.
     public var inject: [String]
+    /// The exact revert command lines (or why there is nothing to revert).
     public var revert: [String]
+    /// Readable lines for the inject: what is applied, its rules or actions, the lease and when it fires.
+    public var summary: [String]
+    /// Readable lines for the revert.
+    public var revertSummary: [String]
 
-    public init(target: String, inject: [String], revert: [String]) {
-        self.target = target; self.inject = inject; self.revert = revert
+    public init(target: String, inject: [String], revert: [String], summary: [String] = [], revertSummary: [String] = []) {
+        self.target = target; self.inject = inject; self.revert = revert; self.summary = summary
+        self.revertSummary = revertSummary
+    }
+
+    private enum CodingKeys: String, CodingKey { case target, inject, revert, summary, revertSummary }
+
+    /// Journals and `plan --json` written before the readable lines existed decode with them empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        target = try c.decode(String.self, forKey: .target)
+        inject = try c.decodeIfPresent([String].self, forKey: .inject) ?? []
+        revert = try c.decodeIfPresent([String].self, forKey: .revert) ?? []
+        summary = try c.decodeIfPresent([String].self, forKey: .summary) ?? []
+        revertSummary = try c.decodeIfPresent([String].self, forKey: .revertSummary) ?? []
     }
 }

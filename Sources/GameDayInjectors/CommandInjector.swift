@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GameDayEngine
+import GameDayFaults
 
 /// `command`: runs the user's inject command (argument vector, no shell) on the controller, or on each target
 /// through its executor; the revert command, if given, is the recipe.
@@ -15,16 +16,21 @@ public struct CommandInjector: FaultInjector {
     public init(executors: @escaping ExecutorProvider) { self.executors = executors }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        guard case .command(let fault) = step.fault else { throw InjectorError("not a command step") }
+        let action = try FaultRegistry.standard.action(step: step, target: target, runID: context.runID) { InjectorError($0) }
+        guard case .command(let command) = action else { throw InjectorError("step \(step.name) (\(step.fault.kindName)) is not a command") }
+        return prepare(command, step: step, target: target, context: context)
+    }
+
+    /// Prepares a `.command` action on the controller (no target) or a target.
+    public func prepare(_ fault: CommandAction, step: ScheduledStep, target: Target?, context: InjectionContext) -> PreparedFault {
         let ref = ExecutorRef(target: target)
         let executor = executors(ref)
-        let lock = RemoteFaultNames.lease(runID: context.runID, stepIndex: step.index, stepName: step.name,
-                                          target: target?.name ?? "controller")
-        let bound = HostBound(commandTimeout: fault.timeout)
-        let recipe: RevertRecipe = fault.revert.map {
-            .command(CommandRevert(executor: ref, argv: Self.serialized(revert: $0, lock: lock, bound: bound), timeout: fault.timeout))
+        let lock = ActionContext(step: step, target: target, runID: context.runID).leaseName
+        let argv = Self.argv(for: fault, lock: lock)
+        let recipe: RevertRecipe = argv.revert.map {
+            .command(CommandRevert(executor: ref, argv: $0, timeout: fault.timeout))
         } ?? .nothing(reason: "the step gives no revert command")
-        let inject = fault.revert == nil ? fault.inject : Self.serialized(inject: fault.inject, lock: lock, bound: bound)
+        let inject = argv.inject
         let line = ShellQuote.join(fault.inject)
         return PreparedFault(target: target?.name ?? "controller", description: "run \(line) (\(executor.label))", recipe: recipe) {
             let result = try await executor.run(inject, timeout: fault.timeout)
@@ -32,6 +38,14 @@ public struct CommandInjector: FaultInjector {
             let out = result.stdout.split(separator: "\n").first.map { ": \($0.prefix(200))" } ?? ""
             return "\(line) exited 0\(out)"
         }
+    }
+
+    /// The argument vectors run for a command fault: with a revert, both serialized under the fault's lock `lock`
+    /// (and the inject bounded); without, the inject as given. `gameday plan --exact` prints these.
+    public static func argv(for fault: CommandAction, lock: String) -> (inject: [String], revert: [String]?) {
+        guard let revert = fault.revert else { return (fault.inject, nil) }
+        let bound = HostBound(commandTimeout: fault.timeout)
+        return (serialized(inject: fault.inject, lock: lock, bound: bound), serialized(revert: revert, lock: lock, bound: bound))
     }
 
     /// The inject under the fault's lock, bounded where it runs; refused (exit 70) when the private state directory

@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayFaults
 
 /// How a host-side lease (dead man's switch) is kept.
 public enum LeaseMode: String, Sendable, Codable, CaseIterable {

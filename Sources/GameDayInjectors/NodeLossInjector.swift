@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GameDayEngine
+import GameDayFaults
 
 /// `node-loss` on targets with `access: local`: signals the service's processes (by pid file or pattern), or
 /// its systemd unit.
@@ -14,18 +15,27 @@ public struct LocalNodeLossInjector: FaultInjector {
     public init(executor: any CommandExecutor = LocalExecutor()) { self.executor = executor }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        guard case .nodeLoss(let fault) = step.fault else { throw InjectorError("not a node-loss step") }
-        guard let target else { throw InjectorError("node-loss needs a target") }
-        guard let process = target.process else {
-            throw InjectorError("target \(target.name) has no 'process' (pidFile, pattern or systemdUnit)")
-        }
-        let signal = fault.signal
+        guard let target else { throw InjectorError("\(step.fault.kindName) needs a target") }
+        let action = try FaultRegistry.standard.action(step: step, target: target, runID: context.runID) { InjectorError($0) }
+        guard case .signal(let signal) = action else { throw InjectorError("step \(step.name) (\(step.fault.kindName)) does not signal local processes") }
+        return try prepare(signal, target: target)
+    }
+
+    /// `systemctl kill` for a unit, and its revert (`--`: a unit name can never be read as an option).
+    public static func systemdArgv(_ action: SignalAction, unit: String) -> (inject: [String], revert: [String]?) {
+        (["systemctl", "kill", "--signal=SIG\(action.signal)", "--", unit],
+         action.revertSignal.map { ["systemctl", "kill", "--signal=SIG\($0)", "--", unit] })
+    }
+
+    /// Prepares the signals of a `.signal` action on a local target.
+    public func prepare(_ action: SignalAction, target: Target) throws -> PreparedFault {
+        let process = action.process
+        let signal = (rawValue: action.signal, number: action.number)
         if let unit = process.systemdUnit {
-            // `--`: a unit name can never be read as an option.
-            let inject = ["systemctl", "kill", "--signal=SIG\(signal.rawValue)", "--", unit]
-            let recipe: RevertRecipe = signal == .STOP
-                ? .command(CommandRevert(executor: .local, argv: ["systemctl", "kill", "--signal=SIGCONT", "--", unit]))
-                : .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
+            let argv = Self.systemdArgv(action, unit: unit)
+            let inject = argv.inject
+            let recipe: RevertRecipe = argv.revert.map { .command(CommandRevert(executor: .local, argv: $0)) }
+                ?? .nothing(reason: "SIG\(signal.rawValue) to \(unit): recovery is left to systemd")
             return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to systemd unit \(unit)", recipe: recipe) { [executor] in
                 let result = try await executor.run(inject, timeout: .seconds(15))
                 guard result.succeeded else { throw InjectorError("\(ShellQuote.join(inject)) failed: \(result.failureSummary)") }
@@ -48,9 +58,8 @@ public struct LocalNodeLossInjector: FaultInjector {
             throw InjectorError("no running process for target \(target.name) (\(source)\(pids.isEmpty ? " matched nothing" : ": pid \(pids.map(String.init).joined(separator: ", ")) is not running"))")
         }
         let pidList = refs.map { String($0.pid) }.joined(separator: ", ")
-        let recipe: RevertRecipe = signal == .STOP
-            ? .signal(SignalRevert(executor: .local, processes: refs, signal: "CONT"))
-            : .nothing(reason: "SIG\(signal.rawValue): recovery is left to the service's supervisor")
+        let recipe: RevertRecipe = action.revertSignal.map { .signal(SignalRevert(executor: .local, processes: refs, signal: $0)) }
+            ?? .nothing(reason: "SIG\(signal.rawValue): recovery is left to the service's supervisor")
         return PreparedFault(target: target.name, description: "SIG\(signal.rawValue) to pid \(pidList) (\(source))", recipe: recipe) {
             var sent: [String] = []
             for ref in refs {

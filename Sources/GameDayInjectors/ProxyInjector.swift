@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import GameDayCore
 import GameDayEngine
+import GameDayFaults
 
 /// Applies proxy faults (`latency`, `bandwidth`, `timeout`, `reset`, `down`, `http-error`, `slow-open`, ...) through
 /// a Toxiproxy-compatible API: `gameday proxy` or a real Toxiproxy.
@@ -31,11 +32,17 @@ public struct ProxyInjector: FaultInjector {
     public static func toxicName(runID: String, stepIndex: Int) -> String { "gameday-\(runID)-\(stepIndex)" }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
-        guard case .proxy(let fault) = step.fault else {
+        let action = try FaultRegistry.standard.action(step: step, target: target, runID: context.runID) { ProxyClientError($0) }
+        guard case .proxy(let change) = action else {
             throw ProxyClientError("step \"\(step.name)\" is a \(step.fault.kindName) fault, not a proxy fault")
         }
+        return try prepare(change, step: step, context: context)
+    }
+
+    /// Prepares a `.proxy` action on the step's proxy.
+    public func prepare(_ action: ProxyAction, step: ScheduledStep, context: InjectionContext) throws -> PreparedFault {
         guard let proxy = step.proxy?.name else {
-            throw ProxyClientError("step \"\(step.name)\" (\(fault.type.planName)) needs `proxy:` naming one of the plan's proxies")
+            throw ProxyClientError("step \"\(step.name)\" (\(step.fault.kindName)) needs `proxy:` naming one of the plan's proxies")
         }
         guard let api = context.proxyAPIs[proxy] ?? step.proxy?.api else {
             throw ProxyClientError("no control API known for proxy \"\(proxy)\": give it `api:` or let the run start it")
@@ -44,7 +51,7 @@ public struct ProxyInjector: FaultInjector {
         let dryRun = context.dryRun
         let isInProcess = access.inProcess.token(for: api) != nil
         let token = try access.token(for: api, refusing: "step \"\(step.name)\" on proxy \(proxy)")
-        guard let toxicType = fault.type.toxicType else {
+        guard case .addToxic(let toxicType, let stream, let toxicity, let attributes) = action.change else {
             let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: nil, inProcess: isInProcess))
             return PreparedFault(target: proxy, description: "disable proxy \(proxy) (down)", recipe: recipe) {
                 if dryRun { return "dry run: would disable proxy \(proxy)" }
@@ -53,15 +60,13 @@ public struct ProxyInjector: FaultInjector {
             }
         }
         let name = Self.toxicName(runID: context.runID, stepIndex: step.index)
-        // http_error reads requests, so it always sits on the upstream (client to server) stream.
-        let stream = fault.type == .httpError ? "upstream" : fault.stream.rawValue
         let toxic: [String: JSONValue] = [
             "name": .string(name), "type": .string(toxicType), "stream": .string(stream),
-            "toxicity": .number(fault.toxicity), "attributes": .object(fault.attributes),
+            "toxicity": .number(toxicity), "attributes": .object(attributes),
         ]
         let recipe = RevertRecipe.proxy(ProxyRevert(api: api, proxy: proxy, toxic: name, inProcess: isInProcess))
-        let summary = fault.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ")
-        let description = "\(toxicType) toxic \(name) on proxy \(proxy) (\(stream), toxicity \(fault.toxicity)\(summary.isEmpty ? "" : ", \(summary)"))"
+        let summary = attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ")
+        let description = "\(toxicType) toxic \(name) on proxy \(proxy) (\(stream), toxicity \(toxicity)\(summary.isEmpty ? "" : ", \(summary)"))"
         return PreparedFault(target: proxy, description: description, recipe: recipe) {
             if dryRun { return "dry run: would add \(description)" }
             try await client.addToxic(toxic, name: name, api: api, proxy: proxy, token: token)

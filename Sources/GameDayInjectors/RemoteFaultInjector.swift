@@ -1,6 +1,7 @@
 import Foundation
 import GameDayCore
 import GameDayEngine
+import GameDayFaults
 import Logging
 
 /// Everything a host-side fault will run on one target: the scripts, the lease, and the exact argument vectors.
@@ -60,12 +61,9 @@ public struct RemoteFaultInjector: FaultInjector {
         self.pool = pool; self.localExecutor = localExecutor; self.configuration = configuration; self.logger = logger
     }
 
-    /// Whether this injector applies `fault` (the composite injector routes these here).
-    public static func handles(_ fault: Fault) -> Bool {
-        switch fault {
-        case .nodeLoss, .network, .zoneLoss, .stress: return true
-        case .command, .random, .proxy: return false
-        }
+    /// Whether `fault` acts on hosts (its kind places it on targets), so that this injector can apply it.
+    public static func handles(_ fault: Fault, registry: FaultRegistry = .standard) -> Bool {
+        registry.kind(of: fault)?.placement.needsResolvedTargets ?? false
     }
 
     public func prepare(step: ScheduledStep, target: Target?, context: InjectionContext) async throws -> PreparedFault {
@@ -74,6 +72,11 @@ public struct RemoteFaultInjector: FaultInjector {
         }
         let plan = try Self.plan(step: step, target: target, runID: context.runID, leaseGrace: context.leaseGrace,
                                  configuration: configuration)
+        return try await prepare(plan, step: step, target: target, context: context)
+    }
+
+    /// Prepares an already built plan (ActionInjector builds it from the step's `.host` action).
+    func prepare(_ plan: RemoteFaultPlan, step: ScheduledStep, target: Target, context: InjectionContext) async throws -> PreparedFault {
         let executor: any CommandExecutor
         switch target.access {
         case .ssh: executor = try await pool.executor(for: target)
@@ -115,37 +118,26 @@ public struct RemoteFaultInjector: FaultInjector {
 
     /// The plan for one step on one target. Pure: used by `prepare` and by `gameday plan`.
     public static func plan(step: ScheduledStep, target: Target, runID: String, leaseGrace: TimeSpan,
-                            configuration: Configuration = Configuration()) throws -> RemoteFaultPlan {
-        let duration = step.revertAt - step.injectAt
-        let leaseName = RemoteFaultNames.lease(runID: runID, stepIndex: step.index, stepName: step.name, target: target.name)
-        let lease = Lease(name: leaseName, duration: duration, grace: leaseGrace, mode: configuration.leaseMode)
-        let table = RemoteFaultNames.table(runID: runID, stepIndex: step.index, stepName: step.name)
-        let executor = ExecutorRef(target: target)
-        let sshPort: Int
-        if case .ssh(let access) = target.access { sshPort = access.port ?? 22 } else { sshPort = 22 }
-        let commands: RemoteFaultCommands
-        switch step.fault {
-        case .nodeLoss(let fault):
-            commands = try RemoteNodeLossCommands.commands(selector: target.process, signal: fault.signal, target: target.name)
-        case .network(let fault):
-            commands = try NetworkFaultCommands.commands(for: fault, table: table, backend: configuration.firewall)
-        case .zoneLoss(let fault):
-            guard target.tags[fault.tag] == fault.value else {
-                throw RemoteFaultError("zone-loss of \(fault.tag)=\(fault.value) selected \(target.name), whose \(fault.tag) is "
-                    + "\(target.tags[fault.tag] ?? "unset"); zone-loss only acts on hosts with that tag value")
-            }
-            switch fault.mode {
-            case .isolate:
-                commands = try NetworkFaultCommands.commands(for: NetworkFault(kind: .partition), table: table,
-                                                             backend: configuration.firewall, isolateExceptSSHPort: sshPort)
-            case .nodeLoss:
-                commands = try RemoteNodeLossCommands.commands(selector: target.process, signal: fault.signal, target: target.name)
-            }
-        case .stress(let fault):
-            commands = try StressCommands.commands(for: fault, name: leaseName, seconds: lease.seconds)
-        case .command, .random, .proxy:
+                            configuration: Configuration = Configuration(), registry: FaultRegistry = .standard) throws -> RemoteFaultPlan {
+        let actionContext = ActionContext(step: step, target: target, runID: runID, leaseGrace: leaseGrace,
+                                          firewall: configuration.firewall)
+        let action: FaultAction
+        do {
+            action = try registry.action(for: step.fault, actionContext)
+        } catch let error as FaultKindError {
+            throw RemoteFaultError(error.description)
+        }
+        guard case .host(let commands) = action else {
             throw RemoteFaultError("\(step.fault.kindName) is not a host-side fault")
         }
+        return plan(commands: commands, target: target, context: actionContext, configuration: configuration)
+    }
+
+    /// The plan that runs `commands` on `target` under the step's lease.
+    public static func plan(commands: RemoteFaultCommands, target: Target, context: ActionContext,
+                            configuration: Configuration = Configuration()) -> RemoteFaultPlan {
+        let lease = Lease(name: context.leaseName, duration: context.duration, grace: context.leaseGrace, mode: configuration.leaseMode)
+        let executor = ExecutorRef(target: target)
         let leased = commands.revert == nil ? nil : lease
         return RemoteFaultPlan(target: target.name, executor: executor, commands: commands, lease: leased,
                                applyArgv: LeaseCommands.apply(commands, lease: leased, timeout: configuration.commandTimeout),

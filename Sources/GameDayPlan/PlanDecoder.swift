@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayYAML
 import Yams
 
@@ -8,6 +9,8 @@ final class PlanDecoder {
     let reader: NodeReader
     let baseDirectory: URL?
     let environment: [String: String]
+    /// The fault kinds steps may use.
+    let faults = FaultRegistry.standard
     var warnings: [Diagnostic] = []
     var inventoryDiagnostics: [Diagnostic] = []
 
@@ -392,45 +395,11 @@ final class PlanDecoder {
         var selector: Selector?
         if let t = f["targets"], !NodeReader.isNull(t) { selector = decodeSelector(t, step: name, targets: targets) }
         guard let faultNode = reader.require(f, "fault", "step '\(name)'"), let faultName = reader.string(faultNode, "fault") else { return nil }
-        let context = FaultContext(step: name, hasProxy: proxy != nil, selector: selector, targets: targets, stepNode: node)
-        guard let fault = FaultDecoders.decode(name: faultName, nameNode: faultNode, with: f["with"], context: context, reader: reader) else { return nil }
+        let context = DecodeContext(step: name, hasProxy: proxy != nil, selector: selector, targets: targets, stepNode: node, registry: faults)
+        guard let fault = faults.decode(name: faultName, nameNode: faultNode, with: f["with"], context: context, reader: reader) else { return nil }
         guard let at, let duration else { return nil }
-        validateFaultPlacement(fault, f: f, step: name, selector: selector, proxy: proxy, targets: targets)
+        faults.validatePlacement(fault, step: StepContext(step: name, selector: selector, targets: targets, fields: f), proxy: proxy, reader: reader)
         return (Step(name: name, at: at, duration: duration, fault: fault, targets: selector, proxy: proxy), f)
-    }
-
-    private func validateFaultPlacement(_ fault: Fault, f: NodeReader.Fields, step: String, selector: Selector?, proxy: String?, targets: [Target]) {
-        let faults: [Fault]
-        if case .random(let r) = fault { faults = r.choices.map(\.fault) } else { faults = [fault] }
-        for candidate in faults {
-            switch candidate {
-            case .proxy:
-                if proxy == nil { reader.error(f["fault"], "fault '\(candidate.kindName)' in step '\(step)' acts through a proxy; add 'proxy: NAME'") }
-            case .nodeLoss, .network, .stress:
-                guard let selector else {
-                    var message = "fault '\(candidate.kindName)' in step '\(step)' needs 'targets'"
-                    if case .network(let n) = candidate, n.kind == .latency || n.kind == .bandwidth {
-                        message += " (or 'proxy: NAME' to act through a fault proxy)"
-                    }
-                    reader.error(f.keyNode("fault") ?? f.node, message)
-                    continue
-                }
-                if case .nodeLoss = candidate {
-                    for target in targets where selector.matches(target) && target.process == nil {
-                        reader.error(f["targets"], "step '\(step)' may hit target '\(target.name)', which has no 'process' (pidFile, pattern or systemdUnit) for node-loss")
-                        break
-                    }
-                }
-                if case .network(let n) = candidate {
-                    for target in targets where selector.matches(target) && target.address == nil && n.kind == .partition && n.peers != nil {
-                        reader.error(f["targets"], "step '\(step)' partitions target '\(target.name)', which has no 'address'")
-                        break
-                    }
-                }
-            case .command, .zoneLoss, .random:
-                break
-            }
-        }
     }
 
     private func decodeSelector(_ node: Node, step: String, targets: [Target]) -> Selector? {
@@ -498,11 +467,12 @@ final class PlanDecoder {
     /// cannot conflict are skipped before any target is matched, each step's targets are matched once, and the check
     /// stops at the error cap.
     private func checkConflicts(targets: [Target]) {
-        let hostKinds: Set<String> = ["node-loss", "partition", "packet-loss", "bandwidth", "latency", "dns-failure", "stress", "zone-loss"]
-        let proxyKinds = Set(ProxyFault.FaultType.allCases.map(\.planName))
-        let stepKinds = stepNodes.map { Self.kinds($0.step.fault) }
+        let hostKinds = faults.planNames(conflict: [.exclusiveOnHost, .takesHostDown])
+        let proxyKinds = faults.planNames(conflict: [.exclusiveOnProxy])
+        let downKinds = faults.planNames(conflict: [.takesHostDown])
+        let stepKinds = stepNodes.map { step in Set(faults.candidates(of: step.step.fault).map(\.kindName)) }
         let stepHostKinds = stepKinds.map { $0.intersection(hostKinds) }
-        let takesNodeDown = stepKinds.map { $0.contains("node-loss") }
+        let takesNodeDown = stepKinds.map { !$0.isDisjoint(with: downKinds) }
         // Only steps that can take part in a conflict: on a proxy, at host level, or beside a node-loss step.
         let anyNodeLoss = takesNodeDown.contains(true)
         let order = stepNodes.indices
@@ -542,10 +512,5 @@ final class PlanDecoder {
                 }
             }
         }
-    }
-
-    private static func kinds(_ fault: Fault) -> Set<String> {
-        if case .random(let r) = fault { return Set(r.choices.map { $0.fault.kindName }) }
-        return [fault.kindName]
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 
 /// One read-only shell script per host that answers every preflight question about it in one round trip: who the

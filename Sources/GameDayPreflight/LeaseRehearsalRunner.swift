@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 
 /// `gameday preflight --rehearse`: on each host, a harmless marker fault is applied with a short lease through the

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 
 /// Checks, before a game day, that every host, proxy and health check the resolved schedule will touch is ready:
@@ -46,6 +47,11 @@ public struct Preflight: Sendable {
     /// Whether a run of this schedule has anything for a preflight to check (hosts with faults, proxy APIs).
     public static func hasWork(schedule: Schedule, hosts: [HostWork]) -> Bool {
         !hosts.isEmpty || schedule.steps.contains { $0.proxy?.api != nil }
+    }
+
+    /// The hosts of the schedule and what each needs, as each step's fault kind declares it.
+    public static func hostWork(schedule: Schedule, registry: FaultRegistry = .standard) -> [HostWork] {
+        hostWork(schedule: schedule) { step, target in registry.hostRequirements(of: step.fault, on: target) }
     }
 
     public static func hostWork(schedule: Schedule, requirements: (ScheduledStep, Target) -> [HostRequirement]) -> [HostWork] {
@@ -188,9 +194,8 @@ public struct Preflight: Sendable {
                     : PreflightItem(subject: name, requirement: "lease keeper", status: .failed, detail: keeper.detail,
                                     fix: "install util-linux (setsid), or run systemd: without a lease a fault outlives a dead controller", steps: steps))
             }
-            for tool in ["timeout", "flock"] {
+            for (tool, package) in [("timeout", "coreutils"), ("flock", "util-linux")] {
                 guard let answer = answers["bound-\(tool)"] else { continue }
-                let package = tool == "timeout" ? "coreutils" : "util-linux"
                 items.append(answer.status == "ok"
                     ? PreflightItem(subject: name, requirement: tool, status: .ok, detail: answer.detail, steps: steps)
                     : PreflightItem(subject: name, requirement: tool, status: .failed, detail: "not on PATH",

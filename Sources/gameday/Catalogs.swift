@@ -58,37 +58,12 @@ struct InjectorCatalog: Sendable {
     /// Reverts host-side commands over SSH with a short retry of its own (the runner's backoff wraps it).
     var remoteReverter: (any FaultReverter)? { executors.pool.map { RemoteReverter(pool: $0, deadline: .seconds(20)) } }
 
+    /// One injector for every fault: the kind gives the action, the mechanism decides who carries it out.
     var lookup: InjectorLookup {
-        let provider = executors.provider
-        let inProcessProxies = inProcessProxies
-        let hosts = executors.pool.map { RemoteFaultInjector(pool: $0, localExecutor: LocalExecutor(), logger: logger) }
-        return { fault, target in
-            switch fault {
-            case .nodeLoss:
-                guard let target else { return nil }
-                switch target.access {
-                // Locally, signals go straight to the processes (guarded against pid reuse by start time).
-                case .local: return LocalNodeLossInjector()
-                case .ssh: return hosts
-                }
-            case .command:
-                return CommandInjector(executors: provider)
-            case .proxy:
-                return ProxyInjector(inProcess: inProcessProxies)
-            case .network, .zoneLoss, .stress:
-                return hosts
-            case .random:
-                return nil
-            }
-        }
-    }
-}
-
-/// The exact host-side commands of network, zone and stress faults (and node loss over SSH), from the same
-/// builder the injector uses, lease included.
-enum HostFaultPreview {
-    static func preview(step: ScheduledStep, target: Target, runID: String) -> CommandPreview? {
-        guard let plan = try? RemoteFaultInjector.plan(step: step, target: target, runID: runID, leaseGrace: .seconds(30)) else { return nil }
-        return plan.preview
+        let injector = ActionInjector(
+            hosts: executors.pool.map { RemoteFaultInjector(pool: $0, localExecutor: LocalExecutor(), logger: logger) },
+            hostsUnavailable: "ssh is unavailable: \(executors.poolError ?? "no pool")",
+            commands: CommandInjector(executors: executors.provider), proxies: ProxyInjector(inProcess: inProcessProxies))
+        return { _, _ in injector }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GameDayCore
 import GameDayEngine
+import GameDayInjectors
 import GameDayPlan
 
 struct PlanCommand: ParsableCommand {
@@ -19,6 +20,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print JSON: {\"plan\": ..., \"schedule\": ...}.")
     var json = false
 
+    @Flag(help: "Print the exact, copy-pasteable command lines each step runs (default: what it does, its lease and its revert).")
+    var exact = false
+
     func run() throws {
         let (plan, schedule) = try PlanCommand.resolve(file: file, seed: seed)
         if json {
@@ -29,7 +33,7 @@ struct PlanCommand: ParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self))
             return
         }
-        Console.out(ScheduleText.render(plan: plan, schedule: schedule))
+        Console.out(ScheduleText.render(plan: plan, schedule: schedule, exact: exact))
     }
 
     /// Loads, validates and resolves a plan, printing diagnostics; exit 2 on errors.
@@ -41,7 +45,9 @@ struct PlanCommand: ParsableCommand {
         plan.seed = effectiveSeed
         do {
             var schedule = try ScheduleResolver.resolve(plan: plan, seed: effectiveSeed)
-            schedule = StepPreview.fill(schedule)
+            for index in schedule.steps.indices {
+                schedule.steps[index].preview = ExecutionPlanner.previews(step: schedule.steps[index], runID: "<run>")
+            }
             return (plan, schedule)
         } catch {
             Console.err("\(file): error: \(error)")
@@ -58,7 +64,7 @@ struct PlanCommand: ParsableCommand {
 
 /// The human rendering of a schedule.
 enum ScheduleText {
-    static func render(plan: Plan, schedule: Schedule) -> String {
+    static func render(plan: Plan, schedule: Schedule, exact: Bool = false) -> String {
         var lines: [String] = []
         lines.append("plan \(plan.name) (\(plan.environment.rawValue)), seed \(schedule.seed)")
         if let description = plan.description { lines.append("  \(description)") }
@@ -75,7 +81,8 @@ enum ScheduleText {
             if !step.targets.isEmpty { head += " on \(step.targets.map(\.name).joined(separator: ", "))" }
             lines.append(head)
             for preview in step.preview {
-                let commands = action.kind == .inject ? preview.inject : preview.revert
+                let commands = exact ? (action.kind == .inject ? preview.inject : preview.revert)
+                    : (action.kind == .inject ? preview.summary : preview.revertSummary)
                 for command in commands { lines.append("    \(preview.target): \(command)") }
             }
         }

@@ -47,7 +47,7 @@ struct PreflightCommand: AsyncParsableCommand {
         let logger = Logger(label: "gameday.preflight")
         let pool = try? SSHExecutorPool(configuration: .init(retry: .none, connectTimeout: .seconds(5)), logger: logger)
         let preflight = PreflightWiring.make(pool: pool, logger: logger)
-        let hosts = Preflight.hostWork(schedule: schedule, requirements: StepRequirements.of)
+        let hosts = Preflight.hostWork(schedule: schedule)
         if !json {
             Console.err("gameday: preflight of \(plan.name): \(hosts.count) host(s), \(Set(schedule.steps.compactMap(\.proxy?.name)).count) proxy API(s), \(plan.health.count) check(s)\(rehearse ? ", rehearsing leases of \(leaseSeconds) s" : "")")
         }

@@ -68,9 +68,7 @@ struct RunSession {
 
         var schedule = resolved
         for index in schedule.steps.indices {
-            let step = schedule.steps[index]
-            let targets: [Target?] = step.targets.isEmpty ? [nil] : step.targets.map { Optional($0) }
-            schedule.steps[index].preview = targets.compactMap { StepPreview.preview(step, $0, runID: directory.id) }
+            schedule.steps[index].preview = ExecutionPlanner.previews(step: schedule.steps[index], runID: directory.id)
         }
 
         let writer = try JournalWriter(url: directory.journalURL)
@@ -149,7 +147,7 @@ struct RunSession {
     /// also warms the ssh connections). Nil when disabled or when the plan touches no host and no proxy API.
     private func readiness(plan: Plan, schedule: Schedule, executors: ExecutorCatalog) -> (@Sendable () async -> PreflightReport)? {
         guard options.preflight else { return nil }
-        let hosts = Preflight.hostWork(schedule: schedule, requirements: StepRequirements.of)
+        let hosts = Preflight.hostWork(schedule: schedule)
         guard Preflight.hasWork(schedule: schedule, hosts: hosts) else { return nil }
         let provider = executors.provider
         var preflight = PreflightWiring.make(pool: executors.pool, logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import Logging
 import Testing
 @testable import GameDayEngine

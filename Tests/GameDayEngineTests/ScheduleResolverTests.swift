@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayFaults
 import Testing
 @testable import GameDayEngine
 
@@ -80,10 +81,10 @@ struct ScheduleResolverTests {
 
     /// A partition's peers selector becomes the peers' addresses, never including the partitioned host itself.
     @Test func partitionPeersResolveToAddresses() throws {
-        let fault = NetworkFault(kind: .partition, peers: Selector(tags: ["zone": "a"]))
-        let p = plan(steps: [Step(name: "cut", at: .zero, duration: .seconds(5), fault: .network(fault), targets: Selector(tags: ["zone": "b"], pick: .all, maxPercent: 100))])
+        let fault = Partition.Options(peers: Selector(tags: ["zone": "a"]))
+        let p = plan(steps: [Step(name: "cut", at: .zero, duration: .seconds(5), fault: Partition.fault(fault), targets: Selector(tags: ["zone": "b"], pick: .all, maxPercent: 100))])
         let s = try ScheduleResolver.resolve(plan: p, seed: 1)
-        guard case .network(let resolved) = s.steps[0].fault else { Issue.record("not a network fault"); return }
+        guard let resolved = s.steps[0].fault.options(as: Partition.Options.self) else { Issue.record("not a network fault"); return }
         #expect(resolved.cidrs == ["10.0.0.1", "10.0.0.3", "10.0.0.5"])
     }
 }

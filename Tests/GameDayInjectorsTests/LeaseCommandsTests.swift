@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 import Testing
 import GameDayTestSupport

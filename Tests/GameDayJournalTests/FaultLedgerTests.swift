@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayFaults
 import Testing
 
 /// The one definition of an open fault (`FaultLedger`, in GameDayCore), which `OpenFaults` (recover, the scheduler)

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 
 /// Events of every type, with nested payloads (targets with tags, SSH access, proxy attributes) that exercise the
 /// encoder's determinism.
@@ -14,9 +15,9 @@ enum SampleEvents {
             ScheduledStep(index: 0, name: "lose-one-web", fault: .nodeLoss(NodeLossFault(signal: .KILL)), targets: [target],
                           injectAt: .seconds(10), revertAt: .seconds(40),
                           preview: [CommandPreview(target: "web-1", inject: ["kill -KILL 42"], revert: [])]),
-            ScheduledStep(index: 1, name: "slow-db", fault: .proxy(ProxyFault(type: .latency, attributes: [
+            ScheduledStep(index: 1, name: "slow-db", fault: ProxyLatency.fault(attributes: [
                 "latency": .number(400), "jitter": .number(50), "label": .string("a/b"), "on": .bool(true),
-            ])), randomFrom: ["latency", "node-loss"], targets: [], proxy: ProxySpec(name: "db", listen: "127.0.0.1:1", upstream: "127.0.0.1:2"),
+            ]), randomFrom: ["latency", "node-loss"], targets: [], proxy: ProxySpec(name: "db", listen: "127.0.0.1:1", upstream: "127.0.0.1:2"),
                           injectAt: .seconds(20), revertAt: .seconds(30)),
         ]
         return RunStart(

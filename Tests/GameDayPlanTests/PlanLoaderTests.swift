@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import Testing
 @testable import GameDayPlan
 
@@ -84,8 +85,8 @@ struct PlanLoaderTests {
         #expect(plan.timeline == Timeline(baseline: .seconds(10), recovery: .seconds(30)))
         #expect(plan.steps[0].fault == .nodeLoss(NodeLossFault(signal: .KILL)))
         #expect(plan.steps[0].targets?.pick == .count(1))
-        guard case .proxy(let proxy) = plan.steps[1].fault else { Issue.record("expected a proxy fault"); return }
-        #expect(proxy.type == .latency)
+        guard let proxy = plan.steps[1].fault.options(as: ProxyToxicOptions.self) else { Issue.record("expected a proxy fault"); return }
+        #expect(plan.steps[1].fault.kind == ProxyLatency.id)
         #expect(proxy.attributes["latency"] == .number(400))
         #expect(proxy.attributes["jitter"] == .number(50))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 @testable import GameDayPreflight
 import Testing
@@ -62,12 +63,12 @@ struct PreflightTests {
         let web2 = Target(name: "web-2", address: "10.0.0.2", access: .ssh(Self.ssh))
         let local = Target(name: "here", access: .local, process: ProcessSelector(pidFile: "/run/x.pid"))
         let schedule = Schedule(planName: "p", seed: 1, baseline: .seconds(1), recovery: .seconds(1), steps: [
-            Self.step(0, "cut", .network(NetworkFault(kind: .partition, cidrs: ["10.0.9.0/24"])), [web1, web2]),
-            Self.step(1, "cut-again", .network(NetworkFault(kind: .dnsFailure)), [web1]),
-            Self.step(2, "slow", .network(NetworkFault(kind: .latency, delay: .milliseconds(100))), [web2]),
-            Self.step(3, "kill", .nodeLoss(NodeLossFault()), [local]),
+            Self.step(0, "cut", Partition.fault(Partition.Options(cidrs: ["10.0.9.0/24"])), [web1, web2]),
+            Self.step(1, "cut-again", DNSFailure.fault(DNSFailure.Options()), [web1]),
+            Self.step(2, "slow", HostLatency.fault(HostLatency.Options(delay: .milliseconds(100))), [web2]),
+            Self.step(3, "kill", NodeLoss.fault(NodeLoss.Options()), [local]),
         ])
-        let hosts = Preflight.hostWork(schedule: schedule, requirements: StepRequirements.of)
+        let hosts = Preflight.hostWork(schedule: schedule)
         #expect(hosts.map(\.target.name) == ["web-1", "web-2"])
         let firewall = hosts[0].requirements.filter { $0.0.label == "nft or iptables" }
         #expect(firewall.count == 2, "partition and dns-failure are different needs (their neededBy differs)")
@@ -75,9 +76,9 @@ struct PreflightTests {
         #expect(hosts[1].steps == ["cut", "slow"])
         #expect(Preflight.hasWork(schedule: schedule, hosts: hosts))
         let proxyOnly = Schedule(planName: "p", seed: 1, baseline: .seconds(1), recovery: .seconds(1), steps: [
-            Self.step(0, "kill", .nodeLoss(NodeLossFault()), [local]),
+            Self.step(0, "kill", NodeLoss.fault(NodeLoss.Options()), [local]),
         ])
-        #expect(!Preflight.hasWork(schedule: proxyOnly, hosts: Preflight.hostWork(schedule: proxyOnly, requirements: StepRequirements.of)))
+        #expect(!Preflight.hasWork(schedule: proxyOnly, hosts: Preflight.hostWork(schedule: proxyOnly)))
     }
 
     /// Ready only without failures; a warning does not count; the summary names the failing subjects; exit 0/1.

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 import Testing
@@ -7,8 +8,8 @@ import Testing
 
 /// The plan-side client against a real in-process daemon, over the Toxiproxy-compatible API only.
 struct ProxyInjectorTests {
-    private func step(_ fault: ProxyFault, index: Int = 3) -> ScheduledStep {
-        ScheduledStep(index: index, name: "slow-db", fault: .proxy(fault), targets: [], proxy: ProxySpec(name: "db"),
+    private func step(_ fault: Fault, index: Int = 3) -> ScheduledStep {
+        ScheduledStep(index: index, name: "slow-db", fault: fault, targets: [], proxy: ProxySpec(name: "db"),
                       injectAt: .seconds(0), revertAt: .seconds(10))
     }
 
@@ -22,7 +23,7 @@ struct ProxyInjectorTests {
     @Test func latencyAppliesAndReverts() async throws {
         let (server, api) = try await start()
         defer { Task { await server.stop() } }
-        let fault = ProxyFault(type: .latency, stream: .downstream, toxicity: 1,
+        let fault = ProxyLatency.fault(stream: .downstream, toxicity: 1,
                                attributes: ["latency": .number(400), "jitter": .number(50)])
         let prepared = try await ProxyInjector().prepare(step: step(fault), target: nil,
                                                          context: InjectionContext(runID: "r1", proxyAPIs: ["db": api]))
@@ -46,7 +47,7 @@ struct ProxyInjectorTests {
     @Test func downDisablesAndReenables() async throws {
         let (server, api) = try await start()
         defer { Task { await server.stop() } }
-        let prepared = try await ProxyInjector().prepare(step: step(ProxyFault(type: .down)), target: nil,
+        let prepared = try await ProxyInjector().prepare(step: step(ProxyDown.fault()), target: nil,
                                                          context: InjectionContext(runID: "r2", proxyAPIs: ["db": api]))
         #expect(prepared.recipe == .proxy(ProxyRevert(api: api, proxy: "db", toxic: nil)))
         _ = try await prepared.apply()
@@ -59,7 +60,7 @@ struct ProxyInjectorTests {
     @Test func httpErrorUsesUpstream() async throws {
         let (server, api) = try await start()
         defer { Task { await server.stop() } }
-        let fault = ProxyFault(type: .httpError, toxicity: 0.5, attributes: ["status_code": .number(503)])
+        let fault = ProxyHTTPError.fault(toxicity: 0.5, attributes: ["status_code": .number(503)])
         let prepared = try await ProxyInjector().prepare(step: step(fault, index: 0), target: nil,
                                                          context: InjectionContext(runID: "r3", proxyAPIs: ["db": api]))
         _ = try await prepared.apply()
@@ -70,7 +71,7 @@ struct ProxyInjectorTests {
 
     /// Errors say what went wrong: unknown API, unreachable API, a proxy the daemon does not have.
     @Test func clearErrors() async throws {
-        let fault = ProxyFault(type: .latency, attributes: ["latency": .number(1)])
+        let fault = ProxyLatency.fault(attributes: ["latency": .number(1)])
         await #expect(throws: ProxyClientError.self) {
             _ = try await ProxyInjector().prepare(step: step(fault), target: nil, context: InjectionContext(runID: "r"))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 import Testing
@@ -71,8 +72,8 @@ struct ProxyTokenPolicyTests {
         let registry = InProcessProxyRegistry()
         registry.register(api: api, token: token)
 
-        let fault = ProxyFault(type: .latency, attributes: ["latency": .number(5)])
-        let step = ScheduledStep(index: 2, name: "slow", fault: .proxy(fault), targets: [], proxy: ProxySpec(name: "db"),
+        let fault = ProxyLatency.fault(attributes: ["latency": .number(5)])
+        let step = ScheduledStep(index: 2, name: "slow", fault: fault, targets: [], proxy: ProxySpec(name: "db"),
                                  injectAt: .seconds(0), revertAt: .seconds(1))
         // An unrelated GAMEDAY_PROXY_TOKEN does not matter for the run's own proxy.
         let prepared = try await ProxyInjector(token: "other", inProcess: registry).prepare(

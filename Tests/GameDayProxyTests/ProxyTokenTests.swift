@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 import Testing
@@ -8,16 +9,16 @@ import GameDayTestSupport
 
 /// Where the plan-side client sends `GAMEDAY_PROXY_TOKEN`, and how a dead run's in-process proxy is reverted.
 struct ProxyTokenTests {
-    private func step(_ fault: ProxyFault) -> ScheduledStep {
-        ScheduledStep(index: 0, name: "slow-db", fault: .proxy(fault), targets: [], proxy: ProxySpec(name: "db"),
+    private func step(_ fault: Fault) -> ScheduledStep {
+        ScheduledStep(index: 0, name: "slow-db", fault: fault, targets: [], proxy: ProxySpec(name: "db"),
                       injectAt: .seconds(0), revertAt: .seconds(10))
     }
 
-    private let latency = ProxyFault(type: .latency, attributes: ["latency": .number(5)])
+    private let latency = ProxyLatency.fault(attributes: ["latency": .number(5)])
 
     /// With a token set, a plain-http API on another host fails the step before anything is sent (nothing to leak).
     @Test func tokenIsNotSentOverPlainHTTPToAnotherHost() async throws {
-        for fault in [latency, ProxyFault(type: .down)] {
+        for fault in [latency, ProxyDown.fault()] {
             do {
                 // prepare() only; apply() is never called, so nothing is ever sent to 10.0.0.5.
                 _ = try await ProxyInjector(token: "0123456789abcdef").prepare(

@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayFaults
 import GameDayJournal
 import Testing
 @testable import GameDayReport

@@ -1,4 +1,5 @@
 import GameDayCore
+import GameDayFaults
 @testable import GameDayReport
 
 /// The runs the golden postmortems are rendered from. Each is a plausible journal of the demo fleet.

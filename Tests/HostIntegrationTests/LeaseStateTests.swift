@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 import Testing
 
@@ -53,7 +54,7 @@ struct LeaseStateTests {
     @Test(arguments: ["1", "0", "12ab", "unrelated"])
     func plantedStressPidIsNotKilled(planted: String) async throws {
         let name = "gameday-stress-planted-\(getpid())"
-        let commands = try StressCommands.commands(for: StressFault(cpuWorkers: 1), name: name, seconds: 60)
+        let commands = try Stress.commands(for: StressFault(cpuWorkers: 1), name: name, seconds: 60)
         let revert = try #require(commands.revert)
         let script = """
             sleep 30 & same=$!
@@ -75,7 +76,7 @@ struct LeaseStateTests {
     /// The stress revert still ends the real stress-ng it started (its environment carries the fault's marker).
     @Test func stressRevertEndsItsStressNg() async throws {
         let name = "gameday-stress-real-\(getpid())"
-        let commands = try StressCommands.commands(for: StressFault(cpuWorkers: 1, cpuLoadPercent: 5), name: name, seconds: 60)
+        let commands = try Stress.commands(for: StressFault(cpuWorkers: 1, cpuLoadPercent: 5), name: name, seconds: 60)
         let script = """
             sh -c "$1"; echo "inject rc=$?"
             n=0; until [ "$(pgrep -c -x stress-ng)" -ge 2 ] || [ "$n" -ge 100 ]; do sleep 0.05; n=$((n+1)); done

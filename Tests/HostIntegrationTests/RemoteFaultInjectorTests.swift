@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 import Testing
@@ -76,7 +77,7 @@ struct RemoteFaultInjectorTests {
         try await TestFleet.with { fleet in
             let pool = try fleet.pool()
             let zoneB = fleet.hosts.filter { $0.zone == "b" }.map(\.address)
-            let step = fleet.step("split-zones", fault: .network(NetworkFault(kind: .partition, peers: Selector(tags: ["zone": "b"]), cidrs: zoneB)),
+            let step = fleet.step("split-zones", fault: Partition.fault(Partition.Options(peers: Selector(tags: ["zone": "b"]), cidrs: zoneB)),
                                   targets: fleet.targets(zone: "a"), duration: .seconds(60))
             let applied = try await Self.apply(Self.injector(pool, firewall: firewall), step, runID: fleet.runID)
             #expect(applied.count == 2)
@@ -101,7 +102,7 @@ struct RemoteFaultInjectorTests {
     @Test func packetLossMeasured() async throws {
         try await TestFleet.with { fleet in
             let pool = try fleet.pool()
-            let step = fleet.step("lossy-h1", fault: .network(NetworkFault(kind: .packetLoss, direction: .inbound, protocolName: "udp", lossPercent: 30)),
+            let step = fleet.step("lossy-h1", fault: PacketLoss.fault(PacketLoss.Options(percent: 30, direction: .inbound, protocolName: "udp")),
                                   targets: [fleet.target("h1")], duration: .seconds(60))
             let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
             let loss = try await Self.udpLoss(fleet, to: "h1")
@@ -154,7 +155,7 @@ struct RemoteFaultInjectorTests {
     @Test func bandwidthMeasured() async throws {
         try await TestFleet.with(iperf: true) { fleet in
             let pool = try fleet.pool()
-            let step = fleet.step("thin-h2", fault: .network(NetworkFault(kind: .bandwidth, direction: .outbound, rateKbit: 1000)),
+            let step = fleet.step("thin-h2", fault: HostBandwidth.fault(HostBandwidth.Options(rateKbit: 1000, direction: .outbound)),
                                   targets: [fleet.target("h2")], duration: .seconds(60))
             let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
             #expect(applied[0].detail?.contains("on eth0") == true)
@@ -189,7 +190,7 @@ struct RemoteFaultInjectorTests {
             if probe.exitCode == 0 {
                 _ = try await fleet.run(in: "h1", ["tc", "qdisc", "del", "dev", "lo", "root"])
             }
-            let step = fleet.step("slow-h1", fault: .network(NetworkFault(kind: .latency, direction: .outbound, delay: .milliseconds(100))),
+            let step = fleet.step("slow-h1", fault: HostLatency.fault(HostLatency.Options(delay: .milliseconds(100), direction: .outbound)),
                                   targets: [fleet.target("h1")], duration: .seconds(60))
             do {
                 let applied = try await Self.apply(Self.injector(pool), step, runID: fleet.runID)
@@ -232,7 +233,7 @@ struct RemoteFaultInjectorTests {
     @Test func leaseHealsAfterControllerIsKilled() async throws {
         try await TestFleet.with { fleet in
             let zoneB = fleet.hosts.filter { $0.zone == "b" }.map(\.address)
-            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: zoneB)),
+            let step = fleet.step("split", fault: Partition.fault(Partition.Options(cidrs: zoneB)),
                                   targets: [fleet.target("h1")], duration: .seconds(4))
             let plan = try RemoteFaultInjector.plan(step: step, target: fleet.target("h1"), runID: fleet.runID,
                                                     leaseGrace: .seconds(2), configuration: .init(leaseMode: .watchdog))
@@ -271,7 +272,7 @@ struct RemoteFaultInjectorTests {
             let pool = try fleet.pool()
             let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: .nftables,
                                                                                 commandTimeout: .seconds(4)))
-            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h2").address])),
+            let step = fleet.step("split", fault: Partition.fault(Partition.Options(cidrs: [fleet.host("h2").address])),
                                   targets: [target], duration: .seconds(60))
             let table = RemoteFaultNames.table(runID: fleet.runID, stepIndex: 0, stepName: "split")
             let prepared = try await injector.prepare(step: step, target: target, context: InjectionContext(runID: fleet.runID))
@@ -367,7 +368,7 @@ struct HangingTool {
     /// A partition is journaled as an ssh command recipe that cancels the lease, then deletes the run's table;
     /// the lease fires at duration + grace.
     @Test func partitionPlan() throws {
-        let plan = try RemoteFaultInjector.plan(step: Self.step(.network(NetworkFault(kind: .partition, cidrs: ["10.20.1.0/24"]))),
+        let plan = try RemoteFaultInjector.plan(step: Self.step(Partition.fault(Partition.Options(cidrs: ["10.20.1.0/24"]))),
                                                 target: Self.web3, runID: "20261124-0100-zone", leaseGrace: .seconds(30))
         #expect(plan.lease?.seconds == 150)
         let name = try #require(plan.lease?.name)
@@ -383,7 +384,7 @@ struct HangingTool {
 
     /// The preview shows the exact ssh command lines of the inject and the revert.
     @Test func previewIsExact() throws {
-        let step = Self.step(.network(NetworkFault(kind: .dnsFailure)))
+        let step = Self.step(DNSFailure.fault(DNSFailure.Options()))
         let previews = RemoteFaultInjector.preview(step: step, runID: "r", leaseGrace: .seconds(30))
         #expect(previews.count == 1)
         let inject = try #require(previews.first?.inject.first)

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayInjectors
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
         let commands = try RemoteNodeLossCommands.commands(selector: ProcessSelector(systemdUnit: "web.service"), signal: .KILL, target: "web-1")
         #expect(commands.inject.contains("systemctl kill --signal=KILL -- web.service"))
         #expect(commands.revert == "systemctl start -- web.service")
-        #expect(throws: CommandExecutorError.self) {
+        #expect(throws: FaultKindError.self) {
             try RemoteNodeLossCommands.commands(selector: ProcessSelector(systemdUnit: "web; reboot"), signal: .KILL, target: "w")
         }
     }
@@ -38,6 +39,6 @@ import Testing
 
     /// Without a process selector node-loss says what to add.
     @Test func needsASelector() {
-        #expect(throws: CommandExecutorError.self) { try RemoteNodeLossCommands.commands(selector: nil, signal: .KILL, target: "web-1") }
+        #expect(throws: FaultKindError.self) { try RemoteNodeLossCommands.commands(selector: nil, signal: .KILL, target: "web-1") }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayFaults
 import GameDayEngine
 import GameDayInjectors
 import Testing
@@ -14,7 +15,7 @@ struct RemoteReverterTests {
             let pool = try fleet.pool(retry: BackoffPolicy(maxAttempts: 2, base: .milliseconds(100), cap: .milliseconds(300)),
                                       connectTimeout: .seconds(1))
             let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog))
-            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h1").address])),
+            let step = fleet.step("split", fault: Partition.fault(Partition.Options(cidrs: [fleet.host("h1").address])),
                                   targets: [fleet.target("h3")], duration: .seconds(15))
             let prepared = try await injector.prepare(step: step, target: fleet.target("h3"),
                                                       context: InjectionContext(runID: fleet.runID, leaseGrace: .seconds(3)))
@@ -56,7 +57,7 @@ struct RemoteReverterTests {
         try await TestFleet.with(hosts: 2) { fleet in
             let pool = try fleet.pool()
             let injector = RemoteFaultInjector(pool: pool, configuration: .init(leaseMode: .watchdog, firewall: .iptables))
-            let step = fleet.step("split", fault: .network(NetworkFault(kind: .partition, cidrs: [fleet.host("h2").address])),
+            let step = fleet.step("split", fault: Partition.fault(Partition.Options(cidrs: [fleet.host("h2").address])),
                                   targets: [fleet.target("h1")], duration: .seconds(6))
             let prepared = try await injector.prepare(step: step, target: fleet.target("h1"),
                                                       context: InjectionContext(runID: fleet.runID, leaseGrace: .seconds(2)))

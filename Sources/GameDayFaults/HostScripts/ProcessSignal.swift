@@ -5,16 +5,16 @@ import GameDayCore
 /// Reverts: `STOP` is undone with `CONT`; a killed systemd unit is started again; a process killed by pid file or
 /// pattern is left to its supervisor (its recovery is what the game day measures), so there is nothing to revert.
 public enum RemoteNodeLossCommands {
-    public static func commands(selector: ProcessSelector?, signal: NodeLossFault.Signal, target: String) throws -> RemoteFaultCommands {
+    public static func commands(selector: ProcessSelector?, signal: NodeLoss.Signal, target: String) throws -> RemoteFaultCommands {
         guard let selector, selector.pidFile != nil || selector.pattern != nil || selector.systemdUnit != nil else {
-            throw CommandExecutorError("target \(target) has no `process:` (pidFile, pattern or systemdUnit), so node-loss "
+            throw FaultKindError("target \(target) has no `process:` (pidFile, pattern or systemdUnit), so node-loss "
                 + "does not know which service to stop; add one to the target in the inventory")
         }
         let name = signal.rawValue
         let supervised = "the service's supervisor is expected to restart it after SIG\(name); its recovery is measured, not forced"
         if let unit = selector.systemdUnit {
             guard isUnitName(unit) else {
-                throw CommandExecutorError("systemdUnit \(unit) is not a valid unit name (e.g. web.service)")
+                throw FaultKindError("systemdUnit \(unit) is not a valid unit name (e.g. web.service)")
             }
             let require = HostScript.require("systemctl", hint: "systemdUnit needs systemd; use pidFile or pattern")
             let inject = require + "\n" + ShellQuote.join(["systemctl", "kill", "--signal=\(name)", "--", unit])
@@ -36,7 +36,7 @@ public enum RemoteNodeLossCommands {
                                        revert: revert, nothingToRevertReason: revert == nil ? supervised : nil)
         }
         let pattern = selector.pattern ?? ""
-        guard !pattern.isEmpty else { throw CommandExecutorError("target \(target) has an empty process pattern") }
+        guard !pattern.isEmpty else { throw FaultKindError("target \(target) has an empty process pattern") }
         // The pattern travels as octal escapes: verbatim, it would be on this script's own command line (and a
         // lease watchdog's), and `pgrep -f` would match those. Ancestors (the login shell, sh) are skipped too.
         let decode = "pat=$(printf '%b' '\(HostScript.octal(pattern))')"
@@ -54,7 +54,7 @@ public enum RemoteNodeLossCommands {
                                    revert: revert, nothingToRevertReason: revert == nil ? supervised : nil)
     }
 
-    static func isUnitName(_ unit: String) -> Bool {
+    public static func isUnitName(_ unit: String) -> Bool {
         !unit.isEmpty && !unit.hasPrefix("-") && unit.count <= 256
             && unit.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":-_.@\\".contains($0)) }
     }

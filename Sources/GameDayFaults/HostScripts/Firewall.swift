@@ -100,8 +100,22 @@ public struct NetworkFaultError: Error, CustomStringConvertible, Sendable, Equat
     }
 }
 
-/// Builds the host-side scripts of network faults: nftables (one table per fault) or iptables (one chain pair
-/// per fault) for partition, packet loss and DNS failure; `tc` for bandwidth (tbf) and latency (netem).
+/// Which way traffic a host-side network fault affects flows, seen from the selected host.
+public enum Direction: String, Sendable, Codable, CaseIterable {
+    case inbound, outbound, both
+
+    public var hooks: [NetworkRule.Hook] {
+        switch self {
+        case .inbound: [.input]
+        case .outbound: [.output]
+        case .both: [.input, .output]
+        }
+    }
+}
+
+/// The building blocks of host-side network faults: nftables (one table per fault) or iptables (one chain pair
+/// per fault) for packet-filter rules; `tc` for traffic shaping (TrafficControl.swift). The kinds build their
+/// rules with these.
 public enum NetworkFaultCommands {
     /// The handle gameday's root qdisc carries, so a revert removes only its own qdisc.
     public static let qdiscHandle = "6d67:"
@@ -109,88 +123,41 @@ public enum NetworkFaultCommands {
     /// How long each iptables call waits for the xtables lock (`-w N`) before failing, instead of forever.
     public static let iptablesWaitSeconds = 5
 
-    /// Packet-filter rules for a fault, validated.
+    /// Rules that drop (or reject) traffic to and from peers, optionally only to a port, optionally only a share
+    /// of packets (`basisPoints` in 10,000): the rules of partition, packet loss and zone isolation.
     ///
-    /// - Parameter isolateExceptSSHPort: for whole-host isolation (zone loss): when the fault names no peers and no
-    ///   port, cut everything but loopback and this SSH port, so the controller can still revert.
-    public static func rules(for fault: NetworkFault, isolateExceptSSHPort: Int? = nil) throws -> [NetworkRule] {
-        let verdict: NetworkRule.Verdict = fault.action == .reject ? .reject : .drop
-        let (v4, v6) = try split(fault.cidrs)
-        let hooks: [NetworkRule.Hook] = switch fault.direction {
-        case .inbound: [.input]
-        case .outbound: [.output]
-        case .both: [.input, .output]
-        }
-        let protocols = try protocolList(fault.protocolName)
-        if let port = fault.port, !(1...65535).contains(port) {
+    /// - Parameter isolateExceptSSHPort: for whole-host isolation (zone loss): when no peers and no port are given,
+    ///   cut everything but loopback and this SSH port, so the controller can still revert.
+    public static func peerRules(direction: Direction, verdict: NetworkRule.Verdict, cidrs: [String], port: Int?,
+                                 protocolName: String?, basisPoints: Int? = nil, isolateExceptSSHPort: Int? = nil) throws -> [NetworkRule] {
+        let (v4, v6) = try split(cidrs)
+        let hooks = direction.hooks
+        let protocols = try protocolList(protocolName)
+        if let port, !(1...65535).contains(port) {
             throw NetworkFaultError("port \(port) is not a valid port (1-65535)")
         }
         var rules: [NetworkRule] = []
-        switch fault.kind {
-        case .partition, .packetLoss:
-            var basisPoints: Int?
-            if fault.kind == .packetLoss {
-                guard let percent = fault.lossPercent, percent > 0, percent <= 100 else {
-                    throw NetworkFaultError("packet-loss needs `percent:` between 0% and 100% (e.g. 30%)")
-                }
-                basisPoints = Int((percent * 100).rounded())
-            } else if v4.isEmpty && v6.isEmpty && fault.port == nil && isolateExceptSSHPort == nil {
-                throw NetworkFaultError("partition needs `peers:` (targets on the other side), `cidrs:` or `port:`; "
-                    + "to cut a host off entirely use zone-loss with mode: isolate")
-            }
-            if let sshPort = isolateExceptSSHPort, v4.isEmpty, v6.isEmpty, fault.port == nil {
-                for hook in hooks {
-                    rules.append(NetworkRule(hook: hook, loopback: true, verdict: .accept))
-                    rules.append(hook == .input
-                        ? NetworkRule(hook: hook, protocols: ["tcp"], destinationPort: sshPort, verdict: .accept)
-                        : NetworkRule(hook: hook, protocols: ["tcp"], sourcePort: sshPort, verdict: .accept))
-                }
-            }
+        if let sshPort = isolateExceptSSHPort, v4.isEmpty, v6.isEmpty, port == nil {
             for hook in hooks {
-                let port = fault.port
-                let groups: [([String], Bool)] = v4.isEmpty && v6.isEmpty ? [([], false)] : [(v4, false), (v6, true)]
-                for (peers, ipv6) in groups where !(peers.isEmpty && (!v4.isEmpty || !v6.isEmpty)) {
-                    rules.append(NetworkRule(hook: hook, peers: peers, ipv6: ipv6, protocols: protocols,
-                                             destinationPort: port, basisPoints: basisPoints, verdict: verdict))
-                }
+                rules.append(NetworkRule(hook: hook, loopback: true, verdict: .accept))
+                rules.append(hook == .input
+                    ? NetworkRule(hook: hook, protocols: ["tcp"], destinationPort: sshPort, verdict: .accept)
+                    : NetworkRule(hook: hook, protocols: ["tcp"], sourcePort: sshPort, verdict: .accept))
             }
-        case .dnsFailure:
-            for hook in hooks {
-                // Outbound queries to port 53, and inbound answers from port 53.
-                rules.append(hook == .output
-                    ? NetworkRule(hook: hook, destinationPort: 53, verdict: verdict)
-                    : NetworkRule(hook: hook, sourcePort: 53, verdict: verdict))
+        }
+        for hook in hooks {
+            let groups: [([String], Bool)] = v4.isEmpty && v6.isEmpty ? [([], false)] : [(v4, false), (v6, true)]
+            for (peers, ipv6) in groups where !(peers.isEmpty && (!v4.isEmpty || !v6.isEmpty)) {
+                rules.append(NetworkRule(hook: hook, peers: peers, ipv6: ipv6, protocols: protocols,
+                                         destinationPort: port, basisPoints: basisPoints, verdict: verdict))
             }
-        case .bandwidth, .latency:
-            throw NetworkFaultError("\(fault.kind.planName) is shaped with tc, not packet-filter rules")
         }
         return rules
     }
 
-    /// The host-side scripts for a network fault.
-    public static func commands(for fault: NetworkFault, table: String, backend: FirewallBackend = .automatic,
-                                isolateExceptSSHPort: Int? = nil) throws -> RemoteFaultCommands {
-        switch fault.kind {
-        case .bandwidth, .latency: return try trafficControl(fault)
-        case .partition, .packetLoss, .dnsFailure:
-            let rules = try rules(for: fault, isolateExceptSSHPort: isolateExceptSSHPort)
-            return firewall(rules: rules, table: table, backend: backend, summary: summary(fault, isolate: isolateExceptSSHPort != nil))
-        }
-    }
-
-    static func summary(_ fault: NetworkFault, isolate: Bool) -> String {
-        var text = "\(fault.kind.planName): \(fault.action.rawValue) \(fault.direction.rawValue)"
-        if fault.kind == .packetLoss, let percent = fault.lossPercent { text = "packet-loss: \(Percent.format(percent)) \(fault.direction.rawValue)" }
-        if fault.kind == .dnsFailure { text += " DNS (port 53)" }
-        if !fault.cidrs.isEmpty { text += " peers \(fault.cidrs.joined(separator: ","))" }
-        if let port = fault.port { text += " port \(port)" }
-        if isolate && fault.cidrs.isEmpty && fault.port == nil { text += " all traffic except loopback and ssh" }
-        return text
-    }
-
     /// nftables: one table holding an input and an output chain, added in one atomic `nft` transaction and removed
     /// by deleting the table. iptables: two chains jumped to from INPUT/OUTPUT.
-    static func firewall(rules: [NetworkRule], table: String, backend: FirewallBackend, summary: String) -> RemoteFaultCommands {
+    public static func firewall(rules: [NetworkRule], table: String, backend: FirewallBackend, summary: String) -> RemoteFaultCommands {
         var nft = "add table inet \(table); "
         for hook in [NetworkRule.Hook.input, .output] where rules.contains(where: { $0.hook == hook }) {
             nft += "add chain inet \(table) \(hook.rawValue) { type filter hook \(hook.rawValue) priority -5; policy accept; }; "
@@ -230,22 +197,25 @@ public enum NetworkFaultCommands {
             while [ "$n" -lt 16 ] && "$t" -w \(wait) -D "$h" -j "$c" 2>/dev/null; do n=$((n+1)); done; \
             if "$t" -w \(wait) -n -L "$c" >/dev/null 2>&1; then "$t" -w \(wait) -F "$c" && "$t" -w \(wait) -X "$c" || exit 1; fi; done; done
             """
+        let details = ["firewall: " + (backend == .iptables ? "iptables chains \(chains.input)/\(chains.output)" : "nftables table inet \(table)"
+                       + (backend == .automatic ? " (iptables chains \(chains.input)/\(chains.output) where nft is missing)" : ""))]
+            + rules.map { "\($0.hook.rawValue) rule: \($0.nftExpression)" }
         let missing = "echo 'gameday: neither nft nor iptables is installed on this host' >&2; exit \(RemoteExitCode.toolMissing)"
 
         switch backend {
         case .nftables:
             return RemoteFaultCommands(summary: summary,
                                        inject: HostScript.require("nft", hint: "install nftables or use firewall: iptables") + "\n" + nftInject,
-                                       revert: "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi")
+                                       revert: "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi", details: details)
         case .iptables:
             return RemoteFaultCommands(summary: summary,
                                        inject: HostScript.require("iptables", hint: "install iptables or use firewall: nftables") + "\n" + iptInject.joined(separator: "\n"),
-                                       revert: iptRevert)
+                                       revert: iptRevert, details: details)
         case .automatic:
             let inject = "if command -v nft >/dev/null 2>&1; then\n\(nftInject)\nelif command -v iptables >/dev/null 2>&1; then\n"
                 + iptInject.joined(separator: "\n") + "\nelse\n\(missing)\nfi"
             let revert = "if command -v nft >/dev/null 2>&1; then \(nftRevert); fi\n\(iptRevert)"
-            return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
+            return RemoteFaultCommands(summary: summary, inject: inject, revert: revert, details: details)
         }
     }
 
@@ -257,66 +227,8 @@ public enum NetworkFaultCommands {
         return ("GD\(id)-IN", "GD\(id)-OUT")
     }
 
-    /// tc: a tbf (bandwidth) or netem (latency) root qdisc with gameday's handle on the interface.
-    static func trafficControl(_ fault: NetworkFault) throws -> RemoteFaultCommands {
-        if fault.direction == .inbound {
-            throw NetworkFaultError("\(fault.kind.planName) shapes traffic leaving a host (tc egress); "
-                + "for inbound traffic apply it on the sending hosts, or use direction: outbound")
-        }
-        let qdisc: [String]
-        let summary: String
-        if fault.kind == .bandwidth {
-            guard let rate = fault.rateKbit, rate > 0 else {
-                throw NetworkFaultError("bandwidth needs `rate:` (e.g. 1mbit, 512kbit)")
-            }
-            // Burst: 20 ms of traffic at the rate, at least a few full-size frames.
-            let burst = max(4500, rate * 1000 / 8 / 50)
-            qdisc = ["tbf", "rate", "\(rate)kbit", "burst", String(burst), "latency", "200ms"]
-            summary = "bandwidth: \(rate) kbit/s egress"
-        } else {
-            guard let delay = fault.delay, delay.milliseconds > 0 else {
-                throw NetworkFaultError("latency needs `delay:` (e.g. 100ms)")
-            }
-            var args = ["netem", "delay", "\(delay.milliseconds)ms"]
-            if let jitter = fault.jitter, jitter.milliseconds > 0 { args.append("\(jitter.milliseconds)ms") }
-            qdisc = args
-            summary = "latency: \(delay) egress" + (fault.jitter.map { " ± \($0)" } ?? "")
-        }
-        let device = try deviceSelection(fault.interface)
-        let add = ShellQuote.join(["tc", "qdisc", "replace", "dev"]) + " \"$dev\" "
-            + ShellQuote.join(["root", "handle", qdiscHandle] + qdisc)
-        let inject = [
-            HostScript.require("tc", hint: "install iproute2"),
-            device,
-            "out=$(\(add) 2>&1) || { case \"$out\" in *'kind is unknown'*|*'Unknown qdisc'*) echo \"gameday: netem-missing: $out\" >&2; exit \(RemoteExitCode.netemMissing);; *) echo \"$out\" >&2; exit 1;; esac; }",
-            "echo \"\(summary.replacingOccurrences(of: "\"", with: "")) on $dev\"",
-        ].joined(separator: "\n")
-        let revert = [
-            "command -v tc >/dev/null 2>&1 || exit 0",
-            device,
-            "if tc qdisc show dev \"$dev\" root 2>/dev/null | grep -q ' \(qdiscHandle) '; then tc qdisc del dev \"$dev\" root || exit 1; fi",
-        ].joined(separator: "\n")
-        return RemoteFaultCommands(summary: summary, inject: inject, revert: revert)
-    }
-
-    /// Sets `dev`: the given interface, else the default route's, else the first interface that is up.
-    static func deviceSelection(_ interface: String?) throws -> String {
-        if let interface {
-            guard !interface.isEmpty, interface.count <= 15,
-                  interface.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.@".contains($0)) }) else {
-                throw NetworkFaultError("interface \(interface) is not a valid interface name")
-            }
-            return "dev=\(ShellQuote.quote(interface))"
-        }
-        return """
-            dev=$(ip -o route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
-            [ -n "$dev" ] || dev=$(ip -o link show up 2>/dev/null | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2; exit }')
-            [ -n "$dev" ] || { echo 'gameday: no network interface found on this host; set interface:' >&2; exit \(RemoteExitCode.noInterface); }
-            """
-    }
-
     /// Splits and validates CIDRs into IPv4 and IPv6 lists.
-    static func split(_ cidrs: [String]) throws -> ([String], [String]) {
+    public static func split(_ cidrs: [String]) throws -> ([String], [String]) {
         var v4: [String] = []
         var v6: [String] = []
         for cidr in cidrs {
@@ -328,7 +240,7 @@ public enum NetworkFaultCommands {
         return (v4, v6)
     }
 
-    static func protocolList(_ name: String?) throws -> [String] {
+    public static func protocolList(_ name: String?) throws -> [String] {
         guard let name else { return [] }
         switch name.lowercased() {
         case "tcp": return ["tcp"]
@@ -338,7 +250,7 @@ public enum NetworkFaultCommands {
         }
     }
 
-    static func isIPv4CIDR(_ text: String) -> Bool {
+    public static func isIPv4CIDR(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { return false }
         if parts.count == 2 { guard let len = Int(parts[1]), (0...32).contains(len), parts[1].allSatisfy(\.isNumber) else { return false } }
@@ -346,7 +258,7 @@ public enum NetworkFaultCommands {
         return octets.count == 4 && octets.allSatisfy { $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0).map { $0 <= 255 } == true }
     }
 
-    static func isIPv6CIDR(_ text: String) -> Bool {
+    public static func isIPv6CIDR(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, !parts[0].isEmpty, parts[0].contains(":") else { return false }
         if parts.count == 2 { guard let len = Int(parts[1]), (0...128).contains(len), parts[1].allSatisfy(\.isNumber) else { return false } }

@@ -13,10 +13,12 @@ public struct RemoteFaultCommands: Sendable, Equatable {
     public var revert: String?
     /// Why there is nothing to undo, when `revert` is nil.
     public var nothingToRevertReason: String?
+    /// Readable lines for `gameday plan`: the rules or settings the inject applies.
+    public var details: [String]
 
-    public init(summary: String, inject: String, revert: String?, nothingToRevertReason: String? = nil) {
+    public init(summary: String, inject: String, revert: String?, nothingToRevertReason: String? = nil, details: [String] = []) {
         self.summary = summary; self.inject = inject; self.revert = revert
-        self.nothingToRevertReason = nothingToRevertReason
+        self.nothingToRevertReason = nothingToRevertReason; self.details = details
     }
 }
 
@@ -57,7 +59,7 @@ public enum RemoteFaultNames {
     }
 
     /// The first 8 hex digits of the 64-bit FNV-1a hash of the parts, each followed by a NUL.
-    static func hash8(_ parts: [String]) -> String {
+    public static func hash8(_ parts: [String]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for part in parts {
             for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
@@ -106,7 +108,7 @@ public enum HostScript {
 
     /// A condition that holds when `pid`'s command line carries the lease watchdog's marker (and, when given,
     /// the exact pid-file path it was started with).
-    static func isLeaseWatchdog(pid: String, pidFile: String?) -> String {
+    public static func isLeaseWatchdog(pid: String, pidFile: String?) -> String {
         let marker = "tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF gameday-lease"
         guard let pidFile else { return marker }
         return marker + " && tr '\\0' '\\n' < /proc/\"\(pid)\"/cmdline 2>/dev/null | grep -qxF -- \"\(pidFile)\""
@@ -114,7 +116,7 @@ public enum HostScript {
 
     /// `printf '%b'` input that yields `text` byte for byte: plan values that must not appear verbatim on a
     /// command line (a `pkill -f` pattern would otherwise match the script that carries it).
-    static func octal(_ text: String) -> String {
+    public static func octal(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             let digits = String(byte, radix: 8)
@@ -124,7 +126,7 @@ public enum HostScript {
     }
 
     /// Fails with `RemoteExitCode.toolMissing` and a clear message when `tool` is not on the host's PATH.
-    static func require(_ tool: String, hint: String) -> String {
+    public static func require(_ tool: String, hint: String) -> String {
         "command -v \(ShellQuote.quote(tool)) >/dev/null 2>&1 || { echo \(ShellQuote.quote("gameday: \(tool) is not installed on this host; \(hint)")) >&2; exit \(RemoteExitCode.toolMissing); }"
     }
 }
