@@ -98,7 +98,7 @@ let package = Package(
 
         .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
-        .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
+        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX"], path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayCoreTests", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayPOSIXTests", dependencies: ["GameDayPOSIX"], swiftSettings: swiftSettings),

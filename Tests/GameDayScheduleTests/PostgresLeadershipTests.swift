@@ -65,7 +65,7 @@ struct PostgresLeadershipTests {
                 try await store.resign(replica: Self.a)
                 let lease = try await store.campaign(replica: Self.b, ttl: .seconds(60))
                 #expect(lease.leading && lease.token == 2)
-                let history = try #require(store as? PostgresScheduleStore).leadershipHistory()
+                let history = try await #require(store as? PostgresScheduleStore).leadershipHistory()
                 #expect(history.map(\.token) == [1, 2] && history.map(\.holder) == [Self.a.id, Self.b.id])
                 #expect(history[0].until <= history[1].from)
             }

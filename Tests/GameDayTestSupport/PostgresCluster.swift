@@ -1,4 +1,5 @@
 import Foundation
+import GameDayPOSIX
 import Synchronization
 
 /// A throwaway PostgreSQL 15 cluster for tests: `initdb` into a temporary directory owned by `postgres` (the server
@@ -25,12 +26,12 @@ public final class PostgresCluster: Sendable {
     /// Whether a missing cluster must fail the tests rather than leave them out (CI sets it).
     public static var required: Bool { ProcessInfo.processInfo.environment["GAMEDAY_REQUIRE_ROOT_TESTS"] == "1" }
 
-    private static let shared = Mutex<Result<PostgresCluster, TestSupportError>?>(nil)
+    private static let state = Mutex<Result<PostgresCluster, TestSupportError>?>(nil)
 
     /// The process's cluster, started on first use.
     public static func shared() throws -> PostgresCluster {
-        try shared.withLock { current in
-            if let current { return try current.get() }
+        let result: Result<PostgresCluster, TestSupportError> = state.withLock { current in
+            if let current { return current }
             let result: Result<PostgresCluster, TestSupportError>
             do { result = .success(try PostgresCluster.start()) } catch let error as TestSupportError {
                 result = .failure(error)
@@ -42,8 +43,9 @@ public final class PostgresCluster: Sendable {
                 Self.stopAtExit.withLock { $0 = cluster.directory }
                 atexit { PostgresCluster.stopAtExitHandler() }
             }
-            return try result.get()
+            return result
         }
+        return try result.get()
     }
 
     private static let stopAtExit = Mutex<String?>(nil)
@@ -122,22 +124,35 @@ public final class PostgresCluster: Sendable {
         }
     }
 
-    /// Runs a command to its end (bounded by the tools' own timeouts); its output, or an error with it.
+    /// Runs a command to its end (bounded: 60 s, then SIGKILL); its output, or an error with it. Output goes to a
+    /// file, not a pipe: the server `pg_ctl` starts would otherwise hold a pipe open forever.
     @discardableResult
     static func run(_ argv: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(argv.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        let outputPath = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gameday-pg-output-\(getpid())-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let pid: pid_t
+        do {
+            pid = try Spawn.spawn(argv, .init(stdout: .appendFile(outputPath), stderr: .sameAsStdout, searchPath: false))
+        } catch {
+            throw TestSupportError("cannot start \(argv[0]): \(error)")
+        }
+        var status: Int32 = 0
+        var exited = false
+        for _ in 0..<600 {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { exited = true; break }
+            if result < 0 && errno != EINTR { break }
+            usleep(100_000)
+        }
+        if !exited {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            throw TestSupportError("\(argv.joined(separator: " ")) did not finish within 60 s")
+        }
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0, written out (the C macros are not imported).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw TestSupportError("\(argv.joined(separator: " ")) failed (wait status \(status)): \(text)")
         }
         return text
     }

@@ -19,6 +19,8 @@ public actor LeaderElection {
     public private(set) var token: Int64?
     /// Bumped every time this replica wins a new token: the service runs takeover recovery once per leadership.
     public private(set) var term = 0
+    /// Whether the last campaign won (to log a loss once).
+    private var won = false
 
     public init(store: any ScheduleStoring, replica: ReplicaIdentity, ttl: TimeSpan, logger: Logger) {
         self.store = store; self.replica = replica; self.ttl = ttl; self.logger = logger
@@ -52,11 +54,13 @@ public actor LeaderElection {
                     logger.notice("leading", metadata: ["replica": "\(replica.id)", "token": "\(status.token)"])
                 }
                 token = status.token
+                won = true
                 validUntil = sent.advanced(by: ttl.duration - ttl.duration / 10)
             } else {
-                if isLeading {
+                if won {
                     logger.warning("lost the lease", metadata: ["replica": "\(replica.id)", "leader": "\(status.holder ?? "-")", "token": "\(status.token)"])
                 }
+                won = false
                 validUntil = nil
             }
         } catch {

@@ -51,7 +51,10 @@ public final class PostgresScheduleStore: ScheduleStoring {
                                                          password: password, database: location.database, tls: tls)
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = 4
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own chatter (each failed connection attempt) only from warnings up.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -498,6 +501,12 @@ public final class PostgresScheduleStore: ScheduleStoring {
             }
         } catch let error as PSQLError {
             throw Self.translate(error, what: what, location: location, token: fence.withLock { $0 })
+        } catch let error as PostgresTransactionError {
+            // What failed inside the transaction is the error; a failed BEGIN/COMMIT is a database error.
+            let inner = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+            if let psql = inner as? PSQLError { throw Self.translate(psql, what: what, location: location, token: fence.withLock { $0 }) }
+            if let inner { throw inner }
+            throw ScheduleStoreError(message: "cannot \(what) in \(location): the transaction failed")
         }
     }
 

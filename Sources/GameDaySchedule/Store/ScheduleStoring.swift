@@ -61,15 +61,6 @@ public protocol ScheduleStoring: Sendable {
     func clusterStatus() async throws -> ClusterStatus
 }
 
-extension ScheduleStoring {
-    /// `starting`/`running` -> a final status, with no abort reason.
-    @discardableResult
-    public func markFinished(id: String, status: DecisionStatus, detail: String?, exitCode: Int32?, runDir: String?,
-                             now: Date) async throws -> Bool {
-        try await markFinished(id: id, status: status, reason: nil, detail: detail, exitCode: exitCode, runDir: runDir, now: now)
-    }
-}
-
 /// The state store could not be opened or used.
 public struct ScheduleStoreError: Error, CustomStringConvertible {
     public var message: String
