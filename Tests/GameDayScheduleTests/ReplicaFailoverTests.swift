@@ -100,3 +100,26 @@ struct ReplicaFailoverTests {
         #expect(status.process.terminationStatus == 0 && output.contains("token 3") && output.contains("replicas: "), "\(output)\(status.log)")
     }
 }
+
+/// `--store` on the command line.
+@Suite struct ScheduleStoreOptionTests {
+    /// A password in `--store` is refused (exit 2) with where to put it instead, and the password is not echoed.
+    @Test func refusesAPasswordOnTheCommandLine() throws {
+        let gameday = try SchedulerServiceTests.gamedayExecutable()
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let config = folder.appendingPathComponent("schedule.yaml").path
+        try """
+        version: 1
+        timeZone: UTC
+        hours: { start: "09:00", end: "17:00" }
+        scenarios: [{ plan: p.yaml, meanDaysBetweenRuns: 5 }]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let child = try SchedulerServiceTests.Child(gameday, ["schedule", "status", "--config", config,
+                                                              "--store", "postgres://gameday:hunter2@127.0.0.1:1/chaos"],
+                                                    log: folder.appendingPathComponent("stderr.log").path)
+        child.process.waitUntilExit()
+        #expect(child.process.terminationStatus == 2)
+        #expect(child.log.contains("PGPASSWORD") && !child.log.contains("hunter2"), "\(child.log)")
+    }
+}
