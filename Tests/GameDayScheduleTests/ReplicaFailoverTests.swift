@@ -74,6 +74,7 @@ struct ReplicaFailoverTests {
             let second = try #require(try await leader(after: first.token, timeout: Self.ttl + 2))
             let failover = ContinuousClock.now - killedAt
             #expect(second.pid != first.pid && failover < .milliseconds(Int64((Self.ttl + 2) * 1000)))
+            print("failover after SIGKILL with a \(Self.ttl) s TTL: \(failover)")
 
             // SIGSTOP the new leader past its TTL: the third replica takes over; woken, the stopped one follows.
             kill(second.pid, SIGSTOP)
