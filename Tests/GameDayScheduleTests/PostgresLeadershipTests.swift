@@ -94,4 +94,30 @@ struct PostgresLeadershipTests {
         }
         #expect(error.map { "\($0)".contains("postgres://gameday@127.0.0.1:\(port)/chaos") } == true)
     }
+
+    /// PostgreSQL restarted under a leader: while it is down the store fails with a clear error and the leader's
+    /// campaign cannot renew; once it is back the same store reconnects by itself, the lease and the decisions are
+    /// intact, and leadership resumes (with a new token once the old lease ran out).
+    @Test(.timeLimit(.minutes(1))) func reconnectsAfterADatabaseRestart() async throws {
+        let cluster = try PostgresCluster.start()  // its own cluster: the shared one serves other tests meanwhile
+        defer { cluster.remove() }
+        let database = try cluster.createDatabase()
+        let location = try PostgresLocation(parsing: cluster.url(database: database))
+        try await PostgresScheduleStore.withStore(location, logger: storeTestLogger, operationTimeout: .seconds(2)) { store in
+            let now = Fixture.utc("2027-03-15T06:00:00Z")
+            #expect(try await store.campaign(replica: Self.a, ttl: .seconds(1)).leading)
+            #expect(try await store.savePlan(ScheduleStoreTests.plan(), now: now))
+            try cluster.stopServer()
+            await #expect(throws: ScheduleStoreError.self) { try await store.campaign(replica: Self.a, ttl: .seconds(1)) }
+            try cluster.startServer()
+            var lease: LeaseStatus?
+            #expect(try await eventually(timeout: .seconds(15), every: .milliseconds(200)) {
+                lease = try? await store.campaign(replica: Self.a, ttl: .seconds(30))
+                return lease?.leading == true
+            })
+            #expect(lease?.token == 2)
+            #expect(try await store.decisions(day: Fixture.day("2027-03-15")).map(\.status) == [.planned])
+            #expect(try await store.markStarting(id: "2027-03-15/web", runsDir: "/r", now: now))
+        }
+    }
 }

@@ -91,6 +91,9 @@ public final class PostgresCluster: Sendable {
                           "-m", "immediate", "-w", "stop"])
     }
 
+    /// Stops the server and removes the cluster (for a cluster a test started itself with `start()`).
+    public func remove() { Self.remove(directory: directory) }
+
     /// A new, empty database; returns its name.
     public func createDatabase() throws -> String {
         let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
