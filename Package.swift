@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Pure model: no I/O, Foundation only.
@@ -81,6 +82,7 @@ let package = Package(
         .target(name: "GameDaySchedule", dependencies: [
             "GameDayCore", "GameDayCalendar", "GameDayEngine", "GameDayJournal",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,7 +119,7 @@ let package = Package(
 
         .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
-        .target(name: "GameDayTestSupport", path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
+        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX"], path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayFaults", "GameDayInjectors"],
                     swiftSettings: swiftSettings),
@@ -147,7 +149,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
-            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayFaults",
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [

@@ -118,6 +118,15 @@ public struct SchedulerStateMachine: Sendable {
         if case .running(let running, _, _) = state, running == id { state = .idle }
     }
 
+    /// The leader lease was lost: abort what runs (once); the service starts nothing until it leads again.
+    public mutating func leadershipLost() -> Action {
+        if case .running(let id, let abortAt, let requested) = state, !requested {
+            state = .running(id: id, abortAt: abortAt, abortRequested: true)
+            return .abort(id: id, reason: .leadershipLost)
+        }
+        return .wait(until: nil)
+    }
+
     /// Graceful shutdown: abort what runs, start nothing more.
     public mutating func shutdown() -> Action {
         switch state {
@@ -171,9 +180,11 @@ public struct SchedulerStateMachine: Sendable {
 }
 
 /// Why a running run was aborted.
-public enum AbortReason: String, Sendable, Codable {
+public enum AbortReason: String, Sendable, Codable, CaseIterable {
     case windowEnd = "window-end"
     case shutdown
+    /// This replica could not renew its leader lease before the TTL: another may lead now.
+    case leadershipLost = "leadership-lost"
 }
 
 /// What the state machine needs to know about a stored decision.

@@ -14,7 +14,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         abstract: "Business-hours scheduler: random game days inside working hours, never on holidays, in freezes or during an outage.",
         discussion: "See docs/schedule.md for the configuration file, the safety rules, metrics, webhooks and a systemd unit.",
         subcommands: [ScheduleRunCommand.self, ScheduleNextCommand.self, ScheduleHistoryCommand.self,
-                      SchedulePauseCommand.self, ScheduleResumeCommand.self]
+                      SchedulePauseCommand.self, ScheduleResumeCommand.self, ScheduleStatusCommand.self]
     )
 }
 
@@ -24,12 +24,27 @@ struct ScheduleConfigOptions: ParsableArguments {
             completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
+    @Option(help: ArgumentHelp("A shared PostgreSQL store, postgres://USER@HOST:PORT/DATABASE (overrides `store:`; default: the SQLite `state` file).",
+                               discussion: "The password comes from PGPASSWORD or ~/.pgpass, never from the URL."))
+    var store: String?
+
     /// Loads the configuration, printing every problem as FILE:LINE:COL and exiting 2 when it is invalid.
     func load() throws -> ScheduleConfiguration {
+        var configuration: ScheduleConfiguration
         do {
-            return try ScheduleConfigurationLoader.load(path: config)
+            configuration = try ScheduleConfigurationLoader.load(path: config)
         } catch {
             Console.diagnostics(error.diagnostics)
+            throw ExitCode(ExitCodes.invalid)
+        }
+        if let store { configuration.store = store }
+        return configuration
+    }
+
+    /// The store the configuration (or --store) names; a malformed URL (or one holding a password) exits 2.
+    func location(_ configuration: ScheduleConfiguration) throws -> ScheduleStoreLocation {
+        do { return try ScheduleStoreLocation(configuration: configuration) } catch {
+            Console.err("error: \(error)")
             throw ExitCode(ExitCodes.invalid)
         }
     }
@@ -42,8 +57,12 @@ enum ScheduleCLI {
         return logger
     }
 
-    static func openStore(_ configuration: ScheduleConfiguration) throws -> ScheduleStore {
-        do { return try ScheduleStore(path: configuration.state) } catch {
+    /// Opens the store for `body`; a store that cannot be opened (or used) is an error message and exit 1.
+    static func withStore<Result: Sendable>(_ location: ScheduleStoreLocation, logger: Logger = logger(level: "error"),
+                                            _ body: @Sendable (any ScheduleStoring) async throws -> Result) async throws -> Result {
+        do { return try await location.withStore(logger: logger, body) } catch let exit as ExitCode {
+            throw exit
+        } catch {
             Console.err("error: \(error)")
             throw ExitCode.failure
         }
@@ -77,40 +96,49 @@ struct ScheduleRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
+        let location = try options.location(configuration)
         let logger = ScheduleCLI.logger(level: logLevel)
-        // One daemon per state file, before anything reads or settles it: a second daemon's restart recovery
-        // would stop the first one's live run.
-        let lock: DaemonLock
-        do { lock = try DaemonLock(statePath: configuration.state) } catch {
-            Console.err("gameday schedule run: error: \(error)")
-            throw ExitCode.failure
-        }
-        defer { lock.release() }
-        let store = try ScheduleCLI.openStore(configuration)
-        let chosenSeed = try store.seed(orStore: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64(UInt32.max)))
-        let effectiveSeed = seed ?? configuration.seed ?? chosenSeed
-        let process = GameDayProcess(executable: gamedayExecutable ?? GameDayProcess.ownExecutable, logger: logger)
-        let notifier = configuration.notify.map { WebhookNotifier(configuration: $0, logger: logger) as any ScheduleNotifying }
-        let metrics = ScheduleMetrics()
-        let service = SchedulerService(
-            configuration: configuration, store: store, seed: effectiveSeed,
-            dependencies: .init(inspector: process, launcher: process,
-                                outageCheck: ProbeOutageCheck(driver: ProbeRunner(logger: logger), logger: logger),
-                                notifier: notifier, clock: SystemSchedulerClock()),
-            metrics: metrics, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
-        if let listen = configuration.metrics {
-            let server = metrics.server(host: listen.host, port: listen.port, logger: logger) { port in
-                logger.notice("metrics listening", metadata: ["url": "http://\(listen.host):\(port)/metrics"])
+        // One daemon per SQLite file, before anything reads or settles it: a second daemon's restart recovery
+        // would stop the first one's live run. Replicas of a PostgreSQL store elect a leader instead.
+        var lock: DaemonLock?
+        if case .sqlite = location {
+            do { lock = try DaemonLock(statePath: configuration.state) } catch {
+                Console.err("gameday schedule run: error: \(error)")
+                throw ExitCode.failure
             }
-            services.append(.init(service: server))
         }
-        logger.notice("scheduler seed", metadata: ["seed": "\(effectiveSeed)", "state": "\(configuration.state)"])
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
-        try await group.run()
+        defer { lock?.release() }
+        let seed = self.seed, gamedayExecutable = self.gamedayExecutable
+        try await ScheduleCLI.withStore(location, logger: logger) { store in
+            let chosenSeed = try await store.seed(orStore: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64(UInt32.max)))
+            let effectiveSeed = seed ?? configuration.seed ?? chosenSeed
+            let process = GameDayProcess(executable: gamedayExecutable ?? GameDayProcess.ownExecutable, logger: logger)
+            let notifier = configuration.notify.map { WebhookNotifier(configuration: $0, logger: logger) as any ScheduleNotifying }
+            let metrics = ScheduleMetrics()
+            let election = location.isShared
+                ? LeaderElection(store: store, replica: .current(), ttl: configuration.leaseTTL, logger: logger) : nil
+            let service = SchedulerService(
+                configuration: configuration, store: store, seed: effectiveSeed,
+                dependencies: .init(inspector: process, launcher: process,
+                                    outageCheck: ProbeOutageCheck(driver: ProbeRunner(logger: logger), logger: logger),
+                                    notifier: notifier, clock: SystemSchedulerClock()),
+                metrics: metrics, logger: logger, election: election)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+            if let listen = configuration.metrics {
+                let server = metrics.server(host: listen.host, port: listen.port, logger: logger) { port in
+                    logger.notice("metrics listening", metadata: ["url": "http://\(listen.host):\(port)/metrics"])
+                }
+                services.append(.init(service: server))
+            }
+            var metadata: Logger.Metadata = ["seed": "\(effectiveSeed)", "state": "\(location)"]
+            if let election { metadata["replica"] = "\(election.replica.id)"; metadata["leaseTTL"] = "\(configuration.leaseTTL)" }
+            logger.notice("scheduler seed", metadata: metadata)
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await group.run()
+        }
     }
 }
 
@@ -151,10 +179,17 @@ struct ScheduleNextCommand: AsyncParsableCommand {
         } else {
             start = calendar.localDate(of: Date())
         }
-        let store = FileManager.default.fileExists(atPath: configuration.state) ? try? ScheduleStore(path: configuration.state) : nil
+        let location = try options.location(configuration)
+        // The stored seed and last runs, when there is a store (a SQLite file is not created just to look).
+        var storedSeed: UInt64?, lastRuns: [String: CivilDate] = [:]
+        if reveal, location.isShared || FileManager.default.fileExists(atPath: configuration.state) {
+            (storedSeed, lastRuns) = (try? await location.withStore(logger: ScheduleCLI.logger(level: "error")) { store in
+                (try await store.storedSeed(), try await store.lastRuns())
+            }) ?? (nil, [:])
+        }
         var plans: [DayPlan]
         if reveal {
-            guard let revealSeed = seed ?? configuration.seed ?? (try? store?.storedSeed()) ?? nil else {
+            guard let revealSeed = seed ?? configuration.seed ?? storedSeed else {
                 Console.err("error: no seed to reveal with: pass --seed, set `seed:` in the configuration, or start the daemon once (it stores one)")
                 throw ExitCode.failure
             }
@@ -166,7 +201,7 @@ struct ScheduleNextCommand: AsyncParsableCommand {
                 }
             }
             let planner = DayPlanner(configuration: configuration, seed: revealSeed)
-            plans = planner.forecast(from: start, days: days, durations: durations, lastRuns: (try? store?.lastRuns()) ?? [:])
+            plans = planner.forecast(from: start, days: days, durations: durations, lastRuns: lastRuns)
         } else {
             plans = (0..<days).map { DayPlan(day: start.adding(days: $0), status: calendar.status(of: start.adding(days: $0)), decisions: []) }
         }
@@ -244,12 +279,15 @@ struct ScheduleHistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        guard FileManager.default.fileExists(atPath: configuration.state) else {
+        let location = try options.location(configuration)
+        guard location.isShared || FileManager.default.fileExists(atPath: configuration.state) else {
             if json { Console.out("[]") } else { Console.out("No history yet (\(configuration.state) does not exist).") }
             return
         }
-        let store = try ScheduleCLI.openStore(configuration)
-        let records = try store.history(limit: max(1, min(limit, 100_000)))
+        let limit = self.limit
+        let (records, paused) = try await ScheduleCLI.withStore(location) { store in
+            (try await store.history(limit: max(1, min(limit, 100_000))), try await store.pausedReason())
+        }
         let calendar = configuration.calendar
         if json {
             let rows: [[String: Any]] = records.map { r in
@@ -269,7 +307,7 @@ struct ScheduleHistoryCommand: AsyncParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self))
             return
         }
-        if let paused = try store.pausedReason() { Console.out("PAUSED\(paused.isEmpty ? "" : ": \(paused)")") }
+        if let paused { Console.out("PAUSED\(paused.isEmpty ? "" : ": \(paused)")") }
         if records.isEmpty { Console.out("No decisions yet.") }
         for r in records {
             var line = "\(calendar.format(r.startAt))  \(r.scenario)  \(r.status.rawValue)"
@@ -292,7 +330,8 @@ struct SchedulePauseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        try ScheduleCLI.openStore(configuration).setPaused(true, reason: reason, now: Date())
+        let reason = self.reason
+        try await ScheduleCLI.withStore(try options.location(configuration)) { try await $0.setPaused(true, reason: reason, now: Date()) }
         Console.out("paused\(reason.map { ": \($0)" } ?? "")")
     }
 }
@@ -307,7 +346,53 @@ struct ScheduleResumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        try ScheduleCLI.openStore(configuration).setPaused(false, reason: reason, now: Date())
+        let reason = self.reason
+        try await ScheduleCLI.withStore(try options.location(configuration)) { try await $0.setPaused(false, reason: reason, now: Date()) }
         Console.out("resumed")
+    }
+}
+
+struct ScheduleStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the store, its replicas, the leader, its fencing token and the lease's age.")
+
+    @OptionGroup var options: ScheduleConfigOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        let location = try options.location(configuration)
+        let (status, paused) = try await ScheduleCLI.withStore(location) { store in
+            (try await store.clusterStatus(), try await store.pausedReason())
+        }
+        func seconds(_ span: TimeSpan?) -> String { span.map { String(format: "%.1fs", $0.seconds) } ?? "-" }
+        if json {
+            var out: [String: Any] = ["backend": status.backend, "store": location.description, "token": NSNumber(value: status.token),
+                                      "paused": paused != nil]
+            if let leader = status.leader { out["leader"] = leader }
+            if let age = status.leaseAge { out["leaseAgeSeconds"] = age.seconds }
+            if let remaining = status.leaseRemaining { out["leaseRemainingSeconds"] = remaining.seconds }
+            out["replicas"] = status.replicas.map { ["id": $0.id, "host": $0.host, "pid": Int($0.pid), "lastSeenSeconds": $0.lastSeen.seconds] as [String: Any] }
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
+            Console.out(String(decoding: data, as: UTF8.self))
+            return
+        }
+        Console.out("store: \(location) (\(status.backend))\(paused.map { "  PAUSED\($0.isEmpty ? "" : ": \($0)")" } ?? "")")
+        guard status.backend != "sqlite" else {
+            Console.out("one daemon per state file (no replicas, no election)")
+            return
+        }
+        if let leader = status.leader {
+            Console.out("leader: \(leader)  token \(status.token)  lease age \(seconds(status.leaseAge))  expires in \(seconds(status.leaseRemaining))")
+        } else {
+            Console.out("leader: none (lease expired or never held; last token \(status.token))")
+        }
+        Console.out("replicas: \(status.replicas.count)")
+        for replica in status.replicas {
+            Console.out("  \(replica.id)  host \(replica.host)  pid \(replica.pid)  last seen \(seconds(replica.lastSeen)) ago\(replica.id == status.leader ? "  (leader)" : "")")
+        }
     }
 }

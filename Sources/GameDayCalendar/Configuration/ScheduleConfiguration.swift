@@ -33,6 +33,11 @@ public struct ScheduleConfiguration: Sendable, Equatable {
     /// this long before the end, and one still going this long before the end is aborted.
     public var revertTime: TimeSpan
     public var metrics: MetricsConfiguration?
+    /// A shared PostgreSQL store (`postgres://USER@HOST:PORT/DB`) for replicas with leader election; nil: the SQLite
+    /// `state` file. `--store` overrides it.
+    public var store: String?
+    /// How long a leader's lease lasts without renewal (renewed every third of it).
+    public var leaseTTL: TimeSpan = .seconds(15)
 
     public init(version: Int = 1, timeZone: TimeZone, workdays: Set<Weekday> = [.mon, .tue, .wed, .thu, .fri],
                 hours: BusinessHours, holidays: Set<CivilDate> = [], blackouts: [Blackout] = [],

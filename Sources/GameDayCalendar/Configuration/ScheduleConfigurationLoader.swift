@@ -61,7 +61,7 @@ public enum ScheduleConfigurationLoader {
 
         static let topKeys = ["version", "timeZone", "workdays", "hours", "holidays", "blackouts", "scenarios",
                               "maxRunsPerDay", "leashed", "killSwitch", "outageCheck", "notify", "state", "runsDir",
-                              "seed", "revertTime", "metrics"]
+                              "seed", "revertTime", "metrics", "store", "leaseTTL"]
 
         func error(_ node: YAMLNode?, _ message: String) { reader.error(node, message) }
 
@@ -228,12 +228,35 @@ public enum ScheduleConfigurationLoader {
             var metrics: MetricsConfiguration?
             if let node = given(top, "metrics") { metrics = self.metrics(node) }
 
+            var store: String?
+            if let node = given(top, "store"), let text = string(node, "store") {
+                if !(text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")) {
+                    error(node, "store must be a PostgreSQL URL such as postgres://gameday@db.example:5432/gameday (leave it out for the SQLite `state` file)")
+                } else if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+                          text[scheme.upperBound..<at].contains(":") {
+                    error(node, "store must not hold a password: set PGPASSWORD in the daemon's environment or use ~/.pgpass (mode 0600)")
+                } else {
+                    store = text
+                }
+            }
+            var leaseTTL = TimeSpan.seconds(15)
+            if let node = given(top, "leaseTTL"), let text = string(node, "leaseTTL") {
+                if let span = TimeSpan(parsing: text), span >= .milliseconds(300), span <= .minutes(10) {
+                    leaseTTL = span
+                } else {
+                    error(node, "leaseTTL must be a duration from 300ms to 10m such as 15s, not '\(text)'")
+                }
+            }
+
             guard let timeZone, let hours else { return nil }
-            return ScheduleConfiguration(timeZone: timeZone, workdays: workdays, hours: hours, holidays: holidays,
+            var configuration = ScheduleConfiguration(timeZone: timeZone, workdays: workdays, hours: hours, holidays: holidays,
                                          blackouts: blackouts, scenarios: scenarios, maxRunsPerDay: maxRunsPerDay,
                                          leashed: leashed, killSwitch: killSwitch, outageCheck: outageCheck,
                                          notify: notify, state: state, runsDir: runsDir, seed: seed,
                                          revertTime: revertTime, metrics: metrics)
+            configuration.store = store
+            configuration.leaseTTL = leaseTTL
+            return configuration
         }
 
         func blackout(_ node: YAMLNode) -> Blackout? {

@@ -23,7 +23,7 @@ public struct ScheduleMetrics: Sendable {
         paused = registry.makeGauge(descriptor: Self.name("paused", help: "1 while the scheduler is paused."))
         // Every label value exists from the start, so dashboards and alerts see zeros rather than gaps.
         for reason in SkipReason.allCases { _ = skipCounter(reason) }
-        for reason in [AbortReason.windowEnd, .shutdown] { _ = abortCounter(reason) }
+        for reason in AbortReason.allCases { _ = abortCounter(reason) }
     }
 
     /// Counts scenarios drawn for a day.

@@ -10,12 +10,12 @@ import GameDayCalendar
 /// folder), it is sent SIGTERM and given the grace to revert and exit. Then the journal decides
 /// (`SchedulerStateMachine.resolveAfterRestart`); a run that did not finish is handed to `gameday recover`.
 public struct RestartRecovery: Sendable {
-    public var store: ScheduleStore
+    public var store: any ScheduleStoring
     public var launcher: any RunLaunching
     public var abortGrace: Duration
     public var logger: Logger
 
-    public init(store: ScheduleStore, launcher: any RunLaunching, abortGrace: Duration, logger: Logger) {
+    public init(store: any ScheduleStoring, launcher: any RunLaunching, abortGrace: Duration, logger: Logger) {
         self.store = store; self.launcher = launcher; self.abortGrace = abortGrace; self.logger = logger
     }
 
@@ -23,7 +23,7 @@ public struct RestartRecovery: Sendable {
     @discardableResult
     public func resolveAll(now: @Sendable () -> Date) async throws -> [(id: String, resolution: RestartResolution)] {
         var out: [(String, RestartResolution)] = []
-        for record in try store.unresolved() {
+        for record in try await store.unresolved() {
             if let pid = record.pid, let runsDir = record.runsDir, Self.isOurRun(pid: pid, runsDir: runsDir) {
                 logger.warning("a run from before the restart is still going; stopping it (it reverts)",
                                metadata: ["decision": "\(record.id)", "pid": "\(pid)"])
@@ -39,7 +39,7 @@ public struct RestartRecovery: Sendable {
                 resolution.detail += "; " + truth.summary
                 if truth.verdict == .stillActive { resolution.status = .revertFailed }
             }
-            try store.markFinished(id: record.id, status: resolution.status, reason: "restart", detail: resolution.detail,
+            try await store.markFinished(id: record.id, status: resolution.status, reason: "restart", detail: resolution.detail,
                                    exitCode: nil, runDir: runDir, now: now())
             logger.notice("resolved a decision left unfinished by a previous daemon",
                           metadata: ["decision": "\(record.id)", "status": "\(resolution.status.rawValue)"])

@@ -15,7 +15,12 @@ extension SchedulerStateMachine {
             return (.revertFailed, with("a revert failed during the run") + left)
         }
         if let reason {
-            let why = reason == .windowEnd ? "the window was closing" : "the scheduler was shutting down"
+            let why: String
+            switch reason {
+            case .windowEnd: why = "the window was closing"
+            case .shutdown: why = "the scheduler was shutting down"
+            case .leadershipLost: why = "this replica lost its leader lease"
+            }
             let how = result.exitCode.map { "exit \($0)" }
                 ?? result.signal.map { $0 == SIGKILL ? "killed after the grace (signal 9)" : "signal \($0)" }
                 ?? "stopped without an exit status"

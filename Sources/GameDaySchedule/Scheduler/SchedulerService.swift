@@ -34,7 +34,7 @@ public actor SchedulerService: Service {
     }
 
     let configuration: ScheduleConfiguration
-    let store: ScheduleStore
+    let store: any ScheduleStoring
     let planner: DayPlanner
     let dependencies: Dependencies
     let metrics: ScheduleMetrics
@@ -45,9 +45,15 @@ public actor SchedulerService: Service {
     let pollInterval: Duration
     var state: State = .initial
     var machine = SchedulerStateMachine()
+    /// Replicas sharing a PostgreSQL store elect a leader; nil: the only daemon of a SQLite file, always leading.
+    let election: LeaderElection?
+    /// The election term whose takeover recovery has run.
+    var recoveredTerm = 0
 
-    public init(configuration: ScheduleConfiguration, store: ScheduleStore, seed: UInt64, dependencies: Dependencies,
-                metrics: ScheduleMetrics, logger: Logger, abortGrace: Duration? = nil, pollInterval: Duration = .seconds(15)) {
+    public init(configuration: ScheduleConfiguration, store: any ScheduleStoring, seed: UInt64, dependencies: Dependencies,
+                metrics: ScheduleMetrics, logger: Logger, abortGrace: Duration? = nil, pollInterval: Duration = .seconds(15),
+                election: LeaderElection? = nil) {
+        self.election = election
         self.configuration = configuration
         self.store = store
         self.planner = DayPlanner(configuration: configuration, seed: seed)
@@ -67,39 +73,73 @@ public actor SchedulerService: Service {
                                                      "scenarios": "\(configuration.scenarios.count)",
                                                      "leashed": "\(configuration.leashed)"])
         let clock = dependencies.clock
-        try await RestartRecovery(store: store, launcher: dependencies.launcher, abortGrace: abortGrace, logger: logger)
-            .resolveAll(now: { clock.now() })
+        guard let election else {
+            try await RestartRecovery(store: store, launcher: dependencies.launcher, abortGrace: abortGrace, logger: logger)
+                .resolveAll(now: { clock.now() })
+            try await schedule()
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await election.maintain() }
+            defer { group.cancelAll() }
+            try await schedule()
+        }
+        await election.resign()
+    }
 
+    /// The scheduling loop (while this replica leads, when replicas elect one).
+    func schedule() async throws {
+        let clock = dependencies.clock
         while !Task.isCancelled {
             if Task.isShuttingDownGracefully {
                 _ = machine.shutdown()
                 break
+            }
+            if let election {
+                guard await election.isLeading else {
+                    await sleep(until: clock.now().addingTimeInterval(min(TimeSpan(pollInterval).seconds, TimeSpan(election.renewEvery).seconds)))
+                    continue
+                }
+                let term = await election.term
+                if term != recoveredTerm {
+                    // A new leadership: settle what the previous leader left starting or running (its run is
+                    // stopped if it is still going here, then its journal decides, and `gameday recover` reverts).
+                    do {
+                        try await RestartRecovery(store: store, launcher: dependencies.launcher, abortGrace: abortGrace, logger: logger)
+                            .resolveAll(now: { clock.now() })
+                        recoveredTerm = term
+                    } catch {
+                        logger.error("cannot settle the previous leader's runs; not scheduling until that works: \(error)")
+                        await sleep(until: clock.now().addingTimeInterval(TimeSpan(election.renewEvery).seconds))
+                        continue
+                    }
+                }
             }
             let now = clock.now()
             let today = configuration.calendar.localDate(of: now)
             await ensurePlanned(today, now: now)
             let records: [DecisionRecord]
             do {
-                records = try store.decisions(day: today)
+                records = try await store.decisions(day: today)
             } catch {
                 logger.error("cannot read the state: \(error)")
                 await sleep(until: now.addingTimeInterval(TimeSpan(pollInterval).seconds))
                 continue
             }
-            let gates = self.gates()
+            let gates = await self.gates()
             let action = machine.tick(now: now, decisions: records.map(\.snapshot), gates: gates)
             switch action {
             case .wait(let until):
                 let cap = now.addingTimeInterval(TimeSpan(pollInterval).seconds)
                 await sleep(until: min(until ?? cap, cap))
             case .skip(let id, let reason, let detail):
-                if !skip(id: id, reason: reason, detail: detail, now: now) {
+                if await !skip(id: id, reason: reason, detail: detail, now: now) {
                     // The state file refused the write: try again later rather than spinning.
                     await sleep(until: now.addingTimeInterval(TimeSpan(pollInterval).seconds))
                 }
             case .recordLeashed(let id):
                 do {
-                    if try store.markLeashed(id: id, now: now) {
+                    if try await store.markLeashed(id: id, now: now) {
                         logger.notice("leashed: would start now; nothing injected", metadata: ["decision": "\(id)"])
                     }
                 } catch {
@@ -124,8 +164,8 @@ public actor SchedulerService: Service {
         }
     }
 
-    func gates() -> SchedulerStateMachine.Gates {
-        let paused = (try? store.pausedReason()) ?? nil
+    func gates() async -> SchedulerStateMachine.Gates {
+        let paused = (try? await store.pausedReason()) ?? nil
         metrics.setPaused(paused != nil)
         let killSwitch = configuration.killSwitch.map { FileManager.default.fileExists(atPath: $0) } ?? false
         return .init(pausedReason: paused, killSwitchPresent: killSwitch, leashed: configuration.leashed)
@@ -133,9 +173,9 @@ public actor SchedulerService: Service {
 
     /// Records a skip; false only if the state file could not be written.
     @discardableResult
-    func skip(id: String, reason: SkipReason, detail: String, now: Date) -> Bool {
+    func skip(id: String, reason: SkipReason, detail: String, now: Date) async -> Bool {
         do {
-            if try store.markSkipped(id: id, reason: reason, detail: detail, now: now) {
+            if try await store.markSkipped(id: id, reason: reason, detail: detail, now: now) {
                 metrics.skipped(reason)
                 logger.notice("skipped", metadata: ["decision": "\(id)", "reason": "\(reason.rawValue)", "detail": "\(detail)"])
             }
@@ -148,7 +188,7 @@ public actor SchedulerService: Service {
 
     /// Plans `day` once (a restarted daemon finds it planned and keeps the recorded decisions).
     func ensurePlanned(_ day: CivilDate, now: Date) async {
-        guard (try? store.isPlanned(day: day)) == false else { return }
+        guard (try? await store.isPlanned(day: day)) == false else { return }
         var durations: [String: TimeSpan] = [:]
         if configuration.calendar.status(of: day).window != nil {
             for scenario in configuration.scenarios {
@@ -160,8 +200,8 @@ public actor SchedulerService: Service {
             }
         }
         do {
-            let plan = planner.plan(day: day, durations: durations, lastRuns: try store.lastRuns())
-            if try store.savePlan(plan, now: now) {
+            let plan = planner.plan(day: day, durations: durations, lastRuns: try await store.lastRuns())
+            if try await store.savePlan(plan, now: now) {
                 metrics.decided(plan.decisions.count)
                 for decision in plan.decisions {
                     if case .skip(let reason, let detail) = decision.disposition {
@@ -196,10 +236,10 @@ public actor SchedulerService: Service {
             result = .planUnavailable("\(error)")
         }
         let now = dependencies.clock.now()
-        let action = machine.outageChecked(now: now, decision: snapshot, result: result, gates: gates())
+        let action = machine.outageChecked(now: now, decision: snapshot, result: result, gates: await gates())
         switch action {
         case .skip(let id, let reason, let detail):
-            skip(id: id, reason: reason, detail: detail, now: now)
+            await skip(id: id, reason: reason, detail: detail, now: now)
         case .start:
             if Task.isShuttingDownGracefully {
                 // Shutdown arrived during the check: leave the decision planned (a restart may still start it in time).
@@ -217,6 +257,8 @@ public actor SchedulerService: Service {
         case finished(RunResult)
         case deadline
         case shutdown
+        /// This replica's leader lease ran out.
+        case leadershipLost
         case idle
         /// The journal follower of the faults-active gauge, handed back when the run is over so that only the
         /// journal's tail (what was appended since its last look) is read to settle the run.
@@ -232,7 +274,7 @@ public actor SchedulerService: Service {
             .appendingPathComponent(record.day.description).appendingPathComponent(record.scenario).path
         let claimed: Bool
         do {
-            claimed = try store.markStarting(id: record.id, runsDir: runsDir, now: startedAt)
+            claimed = try await store.markStarting(id: record.id, runsDir: runsDir, now: startedAt)
         } catch {
             logger.error("cannot record the start; not starting", metadata: ["decision": "\(record.id)", "error": "\(error)"])
             claimed = false
@@ -258,7 +300,7 @@ public actor SchedulerService: Service {
         await withTaskGroup(of: RaceResult.self) { group in
             group.addTask {
                 .finished(await launcher.run(request) { pid in
-                    _ = try? store.markRunning(id: request.decisionID, pid: pid, now: clock.now())
+                    _ = try? await store.markRunning(id: request.decisionID, pid: pid, now: clock.now())
                 })
             }
             group.addTask {
@@ -271,6 +313,15 @@ public actor SchedulerService: Service {
             group.addTask {
                 do { try await gracefulShutdown() } catch { return .idle }
                 return .shutdown
+            }
+            if let election = self.election {
+                group.addTask {
+                    // Bounded by the run: cancelled with the others once it is over.
+                    while await election.isLeading {
+                        do { try await Task.sleep(for: .milliseconds(100)) } catch { return .idle }
+                    }
+                    return .leadershipLost
+                }
             }
             group.addTask {
                 // Keeps the faults-active gauge current from the run's journal, reading only what was appended
@@ -297,9 +348,15 @@ public actor SchedulerService: Service {
                 case .journal(let followed):
                     follower = followed
                 case .deadline where abortReason == nil:
-                    if case .abort(_, let reason) = machine.tick(now: clock.now(), decisions: [], gates: gates()) {
+                    if case .abort(_, let reason) = machine.tick(now: clock.now(), decisions: [], gates: await gates()) {
                         abortReason = reason
                         // Cancelling the run task sends SIGTERM; the notification goes out while it reverts.
+                        group.cancelAll()
+                        await abort(record, reason: reason)
+                    }
+                case .leadershipLost where abortReason == nil:
+                    if case .abort(_, let reason) = machine.leadershipLost() {
+                        abortReason = reason
                         group.cancelAll()
                         await abort(record, reason: reason)
                     }
@@ -323,7 +380,7 @@ public actor SchedulerService: Service {
         let endedAt = clock.now()
         let (status, detail) = SchedulerStateMachine.outcome(of: result, abortedFor: abortReason, truth: truth)
         do {
-            try store.markFinished(id: record.id, status: status, reason: abortReason?.rawValue, detail: detail,
+            try await store.markFinished(id: record.id, status: status, reason: abortReason?.rawValue, detail: detail,
                                    exitCode: result.exitCode, runDir: result.runDir, now: endedAt)
         } catch {
             logger.error("cannot record the run's outcome", metadata: ["decision": "\(record.id)", "error": "\(error)"])

@@ -9,9 +9,10 @@ import GameDayCalendar
 /// Every transition that matters for "never start twice" is a conditional update inside a transaction
 /// (`planned` -> `starting` only succeeds once), committed before the caller acts on it. Several processes may use
 /// the file at once (the daemon, `pause`, `history`): writers wait on SQLite's lock for a bounded time.
-public struct ScheduleStore: Sendable {
+public struct ScheduleStore: ScheduleStoring {
     let queue: DatabaseQueue
     public let path: String
+    public var location: String { path }
 
     /// Opens (creating if needed) and migrates the state file.
     public init(path: String) throws {
@@ -23,10 +24,28 @@ public struct ScheduleStore: Sendable {
         if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw ScheduleStoreError(message: "cannot open the scheduler state \(path): \(error). Check that the file is a gameday scheduler state (SQLite) and writable.")
+        }
+        let superseded: Bool
+        do {
+            superseded = try queue.read { try Self.migrator.hasBeenSuperseded($0) }
+        } catch {
+            throw ScheduleStoreError(message: "cannot open the scheduler state \(path): \(error). Check that the file is a gameday scheduler state (SQLite) and writable.")
+        }
+        if superseded {
+            throw ScheduleStoreError(message: "the scheduler state \(path) was written by a newer gameday (its schema has migrations this binary does not know); upgrade gameday rather than downgrade the state")
+        }
+        do {
             try Self.migrator.migrate(queue)
         } catch {
             throw ScheduleStoreError(message: "cannot open the scheduler state \(path): \(error). Check that the file is a gameday scheduler state (SQLite) and writable.")
         }
+    }
+
+    /// How many of the versioned migrations (`v1`, ...) the file has.
+    public func schemaVersion() throws -> Int {
+        try queue.read { try Self.migrator.appliedIdentifiers($0).count }
     }
 
     static var migrator: DatabaseMigrator {
@@ -72,6 +91,11 @@ public struct ScheduleStore: Sendable {
             }
         }
         return migrator
+    }
+
+    /// Records a migration this binary does not know, as a newer gameday would leave it (for tests).
+    func recordForeignMigration(_ identifier: String) throws {
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES (?)", arguments: [identifier]) }
     }
 
     // MARK: seed
@@ -241,6 +265,20 @@ public struct ScheduleStore: Sendable {
         }
     }
 
+    // MARK: leadership
+
+    /// A SQLite state has one daemon (the daemon lock makes sure), so it always leads, with token 1.
+    public func campaign(replica: ReplicaIdentity, ttl: TimeSpan) throws -> LeaseStatus {
+        LeaseStatus(holder: replica.id, token: 1, leading: true, remaining: ttl)
+    }
+
+    public func resign(replica: ReplicaIdentity) throws {}
+
+    /// One daemon per file: no replicas to show.
+    public func clusterStatus() throws -> ClusterStatus {
+        ClusterStatus(backend: "sqlite", replicas: [], leader: nil, token: 1, leaseAge: nil, leaseRemaining: nil)
+    }
+
     // MARK: pause
 
     /// The pause reason while paused (empty if none was given), nil when running normally.
@@ -315,8 +353,3 @@ public struct DecisionRecord: Sendable, Equatable, FetchableRecord {
     public var postmortem: String? { runDir.map { URL(fileURLWithPath: $0).appendingPathComponent("postmortem.md").path } }
 }
 
-/// The state file could not be opened or used.
-public struct ScheduleStoreError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
