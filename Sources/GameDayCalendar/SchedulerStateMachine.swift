@@ -216,6 +216,8 @@ public enum DecisionStatus: String, Sendable, Codable, CaseIterable {
     case violated
     /// Exit 3 (a guardrail), or aborted by the scheduler at the window's end or on shutdown.
     case aborted
+    /// Exit 3 before any fault: the run's preflight found a target not ready (the reasons are in the detail).
+    case notReady = "not-ready"
     /// Exit 2: the plan is invalid.
     case invalid
     /// Exit 4: a revert failed; faults may still be active.

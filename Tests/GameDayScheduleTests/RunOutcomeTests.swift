@@ -21,6 +21,21 @@ import GameDayCalendar
                 == (.failed, "no such file"))
     }
 
+    /// A run whose preflight found a target not ready (exit 3, nothing applied) is recorded as "not-ready" with the
+    /// run's own reasons; another exit-3 abort keeps "aborted" and says why from the journal.
+    @Test func notReadyRunsAreRecordedWithTheirReasons() {
+        let reason = "preflight: not ready (1 of 9 checks failed (web-3)); nothing was applied"
+        let notReady = SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: nil,
+                                                     truth: RevertTruth(verdict: .revertedByRun, runDir: "/r", endReason: reason))
+        #expect(notReady.status == .notReady)
+        #expect(notReady.detail == reason)
+        let tripped = SchedulerStateMachine.outcome(of: RunResult(exitCode: 3), abortedFor: nil,
+                                                    truth: RevertTruth(verdict: .revertedByRun, runDir: "/r", endReason: "guardrail tripped: storefront unhealthy for 10s"))
+        #expect(tripped.status == .aborted)
+        #expect(tripped.detail == "the run aborted: guardrail tripped: storefront unhealthy for 10s")
+        #expect(DecisionStatus.notReady.isFinal)
+    }
+
     /// An aborted run's record says who reverted its faults, from the journal: the run, or recover after it was
     /// killed; faults still active make it revert-failed whatever the exit was, naming them and the command.
     @Test func abortOutcomeTellsTheTruth() {

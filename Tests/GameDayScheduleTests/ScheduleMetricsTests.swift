@@ -7,8 +7,30 @@ import ServiceLifecycle
 import Testing
 @testable import GameDaySchedule
 import GameDayCalendar
+import GameDayCore
 
 @Suite struct ScheduleMetricsTests {
+    /// Faults of the scheduled run appear as `gameday_fault_active` (the series `gameday run --metrics-listen`
+    /// serves): 1 from its inject.begin (it may be applied: the same view as `gameday recover` and the faults_active
+    /// gauge), 0 once reverted, one series per fault with its step, kind and target.
+    @Test func faultActiveFollowsTheJournal() {
+        let metrics = ScheduleMetrics()
+        var ledger = FaultLedger()
+        let begin = InjectBegin(faultID: "f1", step: "lose-one-web", stepIndex: 0, fault: "node-loss", target: "web-2",
+                                description: "SIGKILL web-2", recipe: .command(CommandRevert(argv: ["true"])))
+        ledger.apply(JournalEvent(seq: 1, t: 0, wall: 0, body: .injectBegin(begin)))
+        metrics.setFaults(run: "r1", ledger: ledger)
+        let series = #"gameday_fault_active{run="r1",step="lose-one-web",fault="node-loss",target="web-2"}"#
+        #expect(metrics.render().contains(series + " 1"), "journaled, so possibly applied")
+        ledger.apply(JournalEvent(seq: 2, t: 1, wall: 1, body: .injectEnd(FaultOutcome(faultID: "f1", ok: true))))
+        metrics.setFaults(run: "r1", ledger: ledger)
+        #expect(metrics.render().contains(series + " 1"))
+        ledger.apply(JournalEvent(seq: 3, t: 2, wall: 2, body: .revertBegin(RevertBegin(faultID: "f1", reason: .scheduled))))
+        ledger.apply(JournalEvent(seq: 4, t: 3, wall: 3, body: .revertEnd(FaultOutcome(faultID: "f1", ok: true))))
+        metrics.setFaults(run: "r1", ledger: ledger)
+        #expect(metrics.render().contains(series + " 0"))
+    }
+
     /// Every skip and abort reason is exported from the start (as zero); counts move with events.
     @Test func rendersAllSeries() {
         let metrics = ScheduleMetrics()

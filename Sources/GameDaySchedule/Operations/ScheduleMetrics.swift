@@ -3,7 +3,9 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import GameDayCalendar
+import GameDayCore
 
 /// The scheduler's Prometheus metrics: decisions, runs by status, skips by reason, aborts by reason, faults active.
 public struct ScheduleMetrics: Sendable {
@@ -12,6 +14,9 @@ public struct ScheduleMetrics: Sendable {
     private let runsInProgress: Gauge
     private let faultsActive: Gauge
     private let paused: Gauge
+    /// `gameday_fault_active{run,step,fault,target}` per fault of the current run, the same series `gameday run
+    /// --metrics-listen` serves, so one dashboard query shows scheduled and manual game days alike.
+    private let faultGauges = FaultGauges()
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -46,6 +51,20 @@ public struct ScheduleMetrics: Sendable {
     public func setFaultsActive(_ count: Int) { faultsActive.set(to: Double(count)) }
     public func setPaused(_ value: Bool) { paused.set(to: value ? 1.0 : 0.0) }
 
+    /// Sets `gameday_fault_active` for every fault the run's journal shows so far: 1 from its `inject.begin` while
+    /// it may be applied, 0 once reverted (or once its inject failed).
+    public func setFaults(run: String, ledger: FaultLedger) {
+        for entry in ledger.entries {
+            let begin = entry.begin
+            let gauge = faultGauges.gauge(for: "\(run)/\(begin.faultID)") {
+                registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "gameday", metricName: "fault_active",
+                                                                    helpText: "1 while a fault is applied, 0 before and after."),
+                                   labels: [("run", run), ("step", begin.step), ("fault", begin.fault), ("target", begin.target)])
+            }
+            gauge.set(to: entry.isApplied ? 1.0 : 0.0)
+        }
+    }
+
     private func skipCounter(_ reason: SkipReason) -> Counter {
         registry.makeCounter(descriptor: Self.name("skips", unit: "total", help: "Decisions that did not start, by reason."),
                              labels: [("reason", reason.rawValue)])
@@ -79,5 +98,18 @@ public struct ScheduleMetrics: Sendable {
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "gameday-schedule"),
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
                            logger: logger)
+    }
+}
+
+/// The per-fault gauges made so far, by run and fault id.
+private final class FaultGauges: Sendable {
+    private let gauges = Mutex<[String: Gauge]>([:])
+    func gauge(for key: String, make: () -> Gauge) -> Gauge {
+        gauges.withLock { all in
+            if let gauge = all[key] { return gauge }
+            let gauge = make()
+            all[key] = gauge
+            return gauge
+        }
     }
 }

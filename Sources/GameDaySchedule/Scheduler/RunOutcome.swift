@@ -31,7 +31,10 @@ extension SchedulerStateMachine {
         case (0?, _): (status, detail) = (.held, "the hypothesis held")
         case (1?, _): (status, detail) = (.violated, "the hypothesis was violated")
         case (2?, _): (status, detail) = (.invalid, "the plan is invalid; run `gameday validate` on it")
-        case (3?, _): (status, detail) = (.aborted, "a guardrail aborted the run")
+        case (3?, _) where truth.endReason?.hasPrefix("preflight: not ready") == true:
+            // The run's preflight found a target not ready and applied nothing: a "not ready" decision, with why.
+            (status, detail) = (.notReady, truth.endReason ?? "")
+        case (3?, _): (status, detail) = (.aborted, truth.endReason.map { "the run aborted: \($0)" } ?? "a guardrail aborted the run")
         case (let code?, _): (status, detail) = (.failed, "gameday run exited \(code)")
         case (nil, let signal?): (status, detail) = (.failed, "gameday run was killed by signal \(signal)")
         default: (status, detail) = (.failed, "gameday run ended without an exit status")

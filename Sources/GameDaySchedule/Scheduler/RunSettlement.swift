@@ -50,9 +50,13 @@ public struct RevertTruth: Sendable, Equatable {
     public var runEnded: Bool
     /// What recover said, when it did not settle everything (or when it only closed the journal and failed).
     public var note: String?
+    /// The reason the journal's `run.end` gives, if any ("preflight: not ready (…)", "guardrail tripped: …").
+    public var endReason: String?
 
-    public init(verdict: Verdict, runDir: String? = nil, faults: [String] = [], runEnded: Bool = true, note: String? = nil) {
+    public init(verdict: Verdict, runDir: String? = nil, faults: [String] = [], runEnded: Bool = true, note: String? = nil,
+                endReason: String? = nil) {
         self.verdict = verdict; self.runDir = runDir; self.faults = faults; self.runEnded = runEnded; self.note = note
+        self.endReason = endReason
     }
 
     /// One sentence for the decision's record.
@@ -91,7 +95,7 @@ public enum RunSettlement {
         guard before.exists else { return RevertTruth(verdict: .noJournal, runDir: runDir) }
         let open = before.openFaults.faults.map(\.faultID)
         let ended = before.runEnd != nil
-        if ended && open.isEmpty { return RevertTruth(verdict: .revertedByRun, runDir: runDir) }
+        if ended && open.isEmpty { return RevertTruth(verdict: .revertedByRun, runDir: runDir, endReason: before.runEnd?.reason) }
 
         logger.warning("the run's journal shows it did not finish reverting; running gameday recover",
                        metadata: ["runDir": "\(runDir)", "open": "\(open.joined(separator: ","))", "runEnd": "\(ended)"])

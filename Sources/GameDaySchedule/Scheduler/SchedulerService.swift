@@ -334,6 +334,7 @@ public actor SchedulerService: Service {
                     if var current = follower {
                         current.advance()
                         metrics.setFaultsActive(current.openFaults.faults.count)
+                        metrics.setFaults(run: URL(fileURLWithPath: current.path).deletingLastPathComponent().lastPathComponent, ledger: current.ledger)
                         follower = current
                     }
                     try? await Task.sleep(for: .seconds(2))
