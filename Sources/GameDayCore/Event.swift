@@ -175,13 +175,20 @@ public struct GuardrailTrip: Sendable, Codable, Equatable {
     }
 }
 
-/// An operator's mark typed during the run.
+/// An operator's mark typed during the run (at the terminal, or on the live console with a name and role).
 public struct OperatorMark: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case detected, mitigated, note }
+    /// `done`: a runbook checklist item ticked on the console (`text` is the item).
+    public enum Kind: String, Sendable, Codable { case detected, mitigated, note, done }
     public var kind: Kind
     public var text: String?
+    /// Who made the mark on the console (absent for terminal marks).
+    public var by: String?
+    /// Their console role: facilitator, participant (absent for terminal marks).
+    public var role: String?
 
-    public init(kind: Kind, text: String? = nil) { self.kind = kind; self.text = text }
+    public init(kind: Kind, text: String? = nil, by: String? = nil, role: String? = nil) {
+        self.kind = kind; self.text = text; self.by = by; self.role = role
+    }
 }
 
 public struct SignalReceived: Sendable, Codable, Equatable {

@@ -160,6 +160,12 @@ public actor Runner {
         progress("mark: \(kind.rawValue)\(text.map { " \($0)" } ?? "")")
     }
 
+    /// An operator mark made on the live console (with who made it).
+    public func mark(_ mark: OperatorMark) async {
+        await record(.mark(mark))
+        progress("mark: \(mark.kind.rawValue)\(mark.text.map { " \($0)" } ?? "")\(mark.by.map { " (by \($0)\(mark.role.map { ", \($0)" } ?? ""))" } ?? "")")
+    }
+
     // MARK: - The run
 
     /// Runs the schedule to its end (or until aborted) and returns how it ended. Never throws: every failure is

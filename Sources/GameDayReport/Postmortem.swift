@@ -316,7 +316,8 @@ public enum Postmortem {
         case .guardrail(let g):
             return ("guardrail", "**tripped**: \(g.guardrail) — \(g.reason)")
         case .mark(let m):
-            return ("mark", "operator: \(m.kind.rawValue)" + (m.text.map { " — \($0)" } ?? ""))
+            return ("mark", "operator: \(m.kind.rawValue)" + (m.text.map { " — \($0)" } ?? "")
+                    + (m.by.map { " (by \($0)" + (m.role.map { ", \($0)" } ?? "") + ")" } ?? ""))
         case .signal(let s):
             return ("signal", "\(s.name) received")
         case .error(let e):

@@ -29,6 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-input"), help: "Do not read operator marks from standard input.")
     var noInput = false
 
+    @Option(name: .customLong("console"), help: ArgumentHelp("Serve the live game-day page on HOST:PORT (e.g. 127.0.0.1:8080) and print its three links.", valueName: "host:port"))
+    var console: String?
+
     func run() async throws {
         let logger = Logger(label: "gameday.demo")
         guard let planFile = plan ?? Self.findDemoPlan() else {
@@ -65,9 +68,10 @@ struct DemoCommand: AsyncParsableCommand {
         for (key, value) in environment { setenv(key, value, 1) }
         Console.err("gameday demo: fleet ready: balancer \(fleet.balancerURL), replicas \(fleet.replicas.map { "\($0.name)=:\($0.port)" }.joined(separator: " "))")
 
-        let options = RunSession.Options(planFile: planFile, seed: seed, runsDir: runsDir, dryRun: false,
+        var options = RunSession.Options(planFile: planFile, seed: seed, runsDir: runsDir, dryRun: false,
                                          confirmProduction: false, interactive: !noInput && isatty(STDIN_FILENO) == 1,
                                          revertDeadline: .seconds(30), quiet: false)
+        options.console = console
         let outcome: Result<RunSession.Result, any Error>
         do { outcome = .success(try await RunSession(options: options, logger: logger).execute()) } catch { outcome = .failure(error) }
         Console.err("gameday demo: stopping the fleet")

@@ -25,6 +25,7 @@ struct GameDay: AsyncParsableCommand {
             ScheduleCommand.self,
             DemoCommand.self,
             DemoFleetCommand.self,
+            ConsoleCommand.self,
         ]
     )
 

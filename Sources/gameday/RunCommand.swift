@@ -48,14 +48,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the run directory.")
     var quiet = false
 
+    @Option(name: .customLong("console"), help: ArgumentHelp("Serve the live game-day page on HOST:PORT (e.g. 127.0.0.1:8080) and print its facilitator, participant and observer links.", valueName: "host:port"))
+    var console: String?
+
     func run() async throws {
         guard let deadline = TimeSpan(parsing: revertDeadline), deadline.milliseconds > 0 else {
             throw ValidationError("--revert-deadline must be a duration such as 60s, found '\(revertDeadline)'")
         }
-        let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
+        var options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
                                          confirmProduction: confirmProduction,
                                          interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
                                          revertDeadline: deadline, quiet: quiet)
+        options.console = console
         let result: RunSession.Result
         do {
             result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()

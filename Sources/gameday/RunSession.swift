@@ -22,6 +22,8 @@ struct RunSession {
         var interactive: Bool
         var revertDeadline: TimeSpan
         var quiet: Bool
+        /// `--console HOST:PORT`: serve the live game-day page (nil: none).
+        var console: String? = nil
     }
 
     struct Result {
@@ -43,14 +45,21 @@ struct RunSession {
         // start first, so a port in use stops the run before it has a journal.
         let proxies = try await RunProxies.start(plan.proxies, registry: InProcessProxyRegistry(), logger: logger)
         do {
-            return try await execute(plan: plan, resolved: resolved, proxies: proxies)
+            // The console binds before the run directory exists: a port in use stops the run with nothing touched.
+            let console = try await RunConsole.start(options.console, logger: logger)
+            do {
+                return try await execute(plan: plan, resolved: resolved, proxies: proxies, console: console)
+            } catch {
+                await console?.stop()
+                throw error
+            }
         } catch {
             await proxies.stop()
             throw error
         }
     }
 
-    private func execute(plan: Plan, resolved: Schedule, proxies: RunProxies) async throws -> Result {
+    private func execute(plan: Plan, resolved: Schedule, proxies: RunProxies, console: RunConsole? = nil) async throws -> Result {
         let runsURL = URL(fileURLWithPath: options.runsDir, isDirectory: true)
         try FileManager.default.createDirectory(at: runsURL, withIntermediateDirectories: true)
         let directory = try RunDirectory.create(in: runsURL, planName: plan.name, date: Date())
@@ -108,8 +117,10 @@ struct RunSession {
         let signals = SignalForwarder { name in Task { await runner.interrupt(signal: name) } }
         defer { signals.stop() }
         if options.interactive { OperatorInput.start(runner: runner) }
+        await console?.attach(journal: directory.journalURL, runner: runner)
 
         let outcome = await runner.run()
+        await console?.stop()
         await proxies.stop()
         await executors.close()
         writer.close()
