@@ -130,11 +130,11 @@ extension ConsolePage {
         const s = schedule();
         box.replaceChildren();
         if (!s) return;
-        const W = 1000, rowH = 18, rows = Math.max(1, s.steps.length);
-        const H = rows * rowH + 24;
+        // Drawn in the element's own pixels, so step names are never stretched.
+        const rowH = 24, rows = Math.max(1, s.steps.length);
+        const H = rows * rowH + 16, W = Math.max(200, box.clientWidth || 1000);
+        box.style.height = H + 'px';
         box.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
-        box.setAttribute('preserveAspectRatio', 'none');
-        box.style.height = Math.max(5, rows * 1.4 + 2) + 'em';
         const T = total(), x = (t) => (t / T) * W;
         let chaosEnd = s.baseline; for (const st of s.steps) chaosEnd = Math.max(chaosEnd, st.revertAt);
         box.appendChild(svg('rect', { x: 0, y: 0, width: x(s.baseline), height: H, fill: 'rgba(93,173,226,0.10)' }));
@@ -145,7 +145,7 @@ extension ConsolePage {
           const r = svg('rect', { x: x(st.injectAt), y: y, width: Math.max(2, x(st.revertAt) - x(st.injectAt)), height: rowH - 4, rx: 3,
                                   fill: active ? '#c0392b' : '#34495e', 'data-step': st.name });
           box.appendChild(r);
-          const label = svg('text', { x: x(st.injectAt) + 4, y: y + rowH - 8, fill: '#e8eef2', 'font-size': 12 });
+          const label = svg('text', { x: x(st.injectAt) + 4, y: y + rowH - 9, fill: '#e8eef2', 'font-size': 14 });
           label.textContent = st.name;
           box.appendChild(label);
         });
@@ -249,45 +249,53 @@ extension ConsolePage {
           $('runbook').textContent = 'runbook: ' + state.start.runbook + ' (not readable from here)';
         });
       }
+      // Blocks of the runbook: headings, paragraphs, code, plain list items, and checklist items (`- [ ]` items and
+      // numbered steps, the runbook's actions), each item with its indented continuation lines folded in.
+      function plain(text) { return text.replace(/\*\*|__|`/g, ''); }
+      function parseRunbook(text) {
+        const blocks = [];
+        let code = null, last = null;
+        for (const raw of text.split('\n')) {
+          const line = raw.replace(/\s+$/, '');
+          if (code) { if (/^```/.test(line)) code = null; else code.text += line + '\n'; continue; }
+          if (/^```/.test(line)) { code = { kind: 'code', text: '' }; blocks.push(code); last = null; continue; }
+          let m;
+          if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) { blocks.push({ kind: m[1].length <= 2 ? 'h3' : 'h4', text: m[2] }); last = null; continue; }
+          if ((m = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/.exec(line)) || (m = /^()\d+\.\s+(.*)$/.exec(line))) {
+            last = { kind: 'check', text: m[2] }; blocks.push(last); continue;
+          }
+          if ((m = /^\s*[-*]\s+(.*)$/.exec(line))) { last = { kind: 'item', text: m[1] }; blocks.push(last); continue; }
+          if (line === '') { last = null; continue; }
+          if (last && (/^\s/.test(line) || last.kind === 'p')) { last.text += ' ' + line.trim(); continue; }
+          last = { kind: 'p', text: line }; blocks.push(last);
+        }
+        return blocks;
+      }
       function renderRunbook(text) {
         const box = $('runbook');
         box.replaceChildren();
         box.className = '';
-        let list = null, pre = null, para = null;
-        for (const raw of text.split('\n')) {
-          const line = raw.replace(/\s+$/, '');
-          if (pre) { if (/^```/.test(line)) { pre = null; } else { pre.textContent += line + '\n'; } continue; }
-          if (/^```/.test(line)) { pre = el('pre'); box.appendChild(pre); list = null; para = null; continue; }
-          let m;
-          if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) { box.appendChild(el(m[1].length <= 2 ? 'h3' : 'h4', m[2])); list = null; para = null; continue; }
-          if ((m = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/.exec(line))) {
-            if (!list) { list = el('ul', null, 'plain'); box.appendChild(list); }
-            const item = m[2];
-            const li = el('li');
-            li.dataset.item = item;
-            const label = el('label');
-            const box_ = document.createElement('input');
-            box_.type = 'checkbox';
-            box_.addEventListener('change', () => {
-              if (!box_.checked) { box_.checked = state.done.has(item); return; }
-              act('/api/mark', { kind: 'done', text: item }, () => { box_.checked = state.done.has(item); });
-            });
-            label.appendChild(box_);
-            label.appendChild(document.createTextNode(' ' + item));
-            li.appendChild(label);
-            list.appendChild(li);
-            para = null;
-            continue;
-          }
-          if ((m = /^\s*(?:[-*]|\d+\.)\s+(.*)$/.exec(line))) {
-            if (!list) { list = el('ul'); box.appendChild(list); }
-            list.appendChild(el('li', m[1]));
-            para = null;
-            continue;
-          }
-          if (line === '') { list = null; para = null; continue; }
-          if (!para) { para = el('p'); box.appendChild(para); list = null; }
-          para.textContent += (para.textContent ? ' ' : '') + line;
+        let list = null;
+        for (const block of parseRunbook(text)) {
+          if (block.kind !== 'check' && block.kind !== 'item') list = null;
+          if (block.kind === 'code') { box.appendChild(el('pre', block.text)); continue; }
+          if (block.kind === 'h3' || block.kind === 'h4' || block.kind === 'p') { box.appendChild(el(block.kind, plain(block.text))); continue; }
+          if (!list || list.dataset.kind !== block.kind) { list = el('ul', null, block.kind === 'check' ? 'plain' : ''); list.dataset.kind = block.kind; box.appendChild(list); }
+          if (block.kind === 'item') { list.appendChild(el('li', plain(block.text))); continue; }
+          const item = plain(block.text).slice(0, 300);
+          const li = el('li');
+          li.dataset.item = item;
+          const label = el('label');
+          const tick = document.createElement('input');
+          tick.type = 'checkbox';
+          tick.addEventListener('change', () => {
+            if (!tick.checked) { tick.checked = state.done.has(item); return; }
+            act('/api/mark', { kind: 'done', text: item }, () => { tick.checked = state.done.has(item); });
+          });
+          label.appendChild(tick);
+          label.appendChild(document.createTextNode(' ' + plain(block.text)));
+          li.appendChild(label);
+          list.appendChild(li);
         }
         renderRunbookTicks();
       }
@@ -345,6 +353,8 @@ extension ConsolePage {
           else banner('connection lost; reconnecting…');
         };
       }, () => banner('the console did not answer'));
+      // Another link (another role) pasted into the same tab: start over as that role.
+      window.addEventListener('hashchange', () => location.reload());
       setInterval(render, 500);
     })();
     """#

@@ -93,7 +93,7 @@ enum ConsolePage {
     h2 { font-size: 1em; margin: .2em 0 .5em; color: var(--dim); text-transform: uppercase; letter-spacing: .08em; }
     ul.plain { list-style: none; padding: 0; margin: 0; }
     ul.plain li { padding: .2em 0; }
-    #timeline { width: 100%; height: 8em; }
+    #timeline { width: 100%; display: block; }
     .check { display: grid; grid-template-columns: 12em 1fr; gap: .5em; align-items: center; margin: .3em 0; }
     .lamp { display: inline-block; width: .9em; height: .9em; border-radius: 50%; background: var(--dim); margin-right: .4em; vertical-align: -.05em; }
     .check[data-state="healthy"] .lamp { background: var(--ok); }
