@@ -44,6 +44,7 @@ public enum Postmortem {
         detection(a, into: &doc)
         timeline(a, into: &doc)
         gantt(a, into: &doc)
+        CheckChart.section(a, into: &doc)
         runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
         followUp(a, integrity: integrity, into: &doc)
         doc.line("<sub>Rendered by gameday \(a.start?.version ?? GameDayVersion.current) from the run's journal; "

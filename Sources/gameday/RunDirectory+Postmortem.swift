@@ -9,4 +9,11 @@ extension RunDirectory {
         Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines),
                           postmortemDirectory: url.standardizedFileURL.path)
     }
+
+    /// Writes the per-check SVG charts the postmortem links to, beside it (each atomically).
+    func writeCharts(of contents: JournalContents) throws {
+        for chart in CheckChart.render(contents.events) {
+            try Data(chart.svg.utf8).write(to: url.appendingPathComponent(chart.name), options: .atomic)
+        }
+    }
 }

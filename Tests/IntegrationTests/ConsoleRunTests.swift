@@ -105,6 +105,15 @@ struct ConsoleRunTests {
         #expect(events.last?["status"] as? String == "interrupted")
         let postmortem = try String(contentsOfFile: runDir + "/postmortem.md", encoding: .utf8)
         #expect(postmortem.contains("operator: detected (by Ana, participant)"))
+        // The chart the postmortem links sits beside it, and `gameday report` re-renders it byte for byte.
+        #expect(postmortem.contains("](chart-always-ok.svg)"))
+        let chart = try Data(contentsOf: URL(fileURLWithPath: runDir + "/chart-always-ok.svg"))
+        #expect(String(decoding: chart, as: UTF8.self).hasPrefix("<svg "))
+        try FileManager.default.removeItem(atPath: runDir + "/chart-always-ok.svg")
+        let report = try await GameDayProcess.run(["report", runDir])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: runDir + "/chart-always-ok.svg")) == chart)
+        #expect(try String(contentsOfFile: runDir + "/postmortem.md", encoding: .utf8) == postmortem)
 
         // The stream the late joiner held: the whole journal, in order, from run.start to run.end.
         let sse = try await stream.value
