@@ -156,7 +156,7 @@ struct RecoverCommand: AsyncParsableCommand {
             let after = try JournalReader.read(url: directory.journalURL)
             let markdown = directory.postmortem(of: after)
             try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
-            try directory.writeCharts(of: after)
+            directory.writeChartsOrWarn(of: after)
             Console.out(directory.postmortemURL.path)
         } catch {
             tally.recordProblem = true

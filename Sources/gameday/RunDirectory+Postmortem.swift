@@ -16,4 +16,14 @@ extension RunDirectory {
             try Data(chart.svg.utf8).write(to: url.appendingPathComponent(chart.name), options: .atomic)
         }
     }
+
+    /// `writeCharts`, where a failure (a full disk) is said on stderr but does not change the run's outcome: the
+    /// postmortem and journal are the record, and `gameday report` draws the charts again later.
+    func writeChartsOrWarn(of contents: JournalContents) {
+        do {
+            try writeCharts(of: contents)
+        } catch {
+            Console.err("gameday: warning: cannot write the charts beside \(postmortemURL.path) (\(error.localizedDescription)); once there is space, run `gameday report \(url.path)`")
+        }
+    }
 }

@@ -145,7 +145,7 @@ struct RunSession {
             let markdown = directory.postmortem(of: contents)
             do {
                 try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
-                try directory.writeCharts(of: contents)
+                directory.writeChartsOrWarn(of: contents)
             } catch {
                 postmortemError = "\(error.localizedDescription)"
             }
