@@ -42,6 +42,7 @@ public enum Postmortem {
         hypothesis(a, into: &doc)
         faults(a, into: &doc)
         detection(a, into: &doc)
+        BlindDrill.section(a, into: &doc)
         timeline(a, into: &doc)
         gantt(a, into: &doc)
         CheckChart.section(a, into: &doc)

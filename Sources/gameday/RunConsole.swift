@@ -20,9 +20,9 @@ final class RunConsole: ConsoleActions {
     }
 
     /// Starts the console on `address` (`HOST:PORT`), or returns nil when none was asked for.
-    static func start(_ address: String?, logger: Logger) async throws -> RunConsole? {
+    static func start(_ address: String?, blind: Bool = false, logger: Logger) async throws -> RunConsole? {
         guard let address else { return nil }
-        let configuration = try ConsoleConfiguration.parse(address)
+        let configuration = try ConsoleConfiguration.parse(address, blind: blind)
         // The server needs its actions at init and the actions need the server's console: a box breaks the cycle.
         let box = ActionsBox()
         let server = ConsoleServer(configuration: configuration, actions: box, logger: logger)

@@ -24,6 +24,8 @@ struct RunSession {
         var quiet: Bool
         /// `--console HOST:PORT`: serve the live game-day page (nil: none).
         var console: String? = nil
+        /// `--blind`: hide the fault, step and target from the terminal and from participants.
+        var blind = false
     }
 
     struct Result {
@@ -46,7 +48,7 @@ struct RunSession {
         let proxies = try await RunProxies.start(plan.proxies, registry: InProcessProxyRegistry(), logger: logger)
         do {
             // The console binds before the run directory exists: a port in use stops the run with nothing touched.
-            let console = try await RunConsole.start(options.console, logger: logger)
+            let console = try await RunConsole.start(options.console, blind: options.blind, logger: logger)
             do {
                 return try await execute(plan: plan, resolved: resolved, proxies: proxies, console: console)
             } catch {
@@ -85,12 +87,14 @@ struct RunSession {
         let reverter = CompositeReverter(executors: executors.provider, proxy: catalog.proxyReverter, remote: catalog.remoteReverter)
 
         let absolutePlan = URL(fileURLWithPath: options.planFile).standardizedFileURL.path
-        let start = RunStart(runID: directory.id, planName: plan.name, planFile: absolutePlan, description: plan.description,
+        var start = RunStart(runID: directory.id, planName: plan.name, planFile: absolutePlan, description: plan.description,
                              environment: plan.environment, runbook: plan.runbook, risk: plan.risk, dryRun: options.dryRun,
                              checks: plan.health, hypothesis: plan.hypothesis, guardrails: plan.guardrails,
                              schedule: schedule, version: GameDayVersion.current)
+        if options.blind { start.blind = true }
         let configuration = RunConfiguration(start: start, dryRun: options.dryRun, revertDeadline: options.revertDeadline)
-        let quiet = options.quiet
+        // A blind drill's terminal is in the room: the runner's progress (which names faults and targets) stays off it.
+        let quiet = options.quiet || options.blind
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger), recorder: recorder, context: context, logger: logger,
                             progress: { line in if !quiet { Console.err(line) } })
@@ -103,6 +107,9 @@ struct RunSession {
         if !quiet {
             Console.err("gameday: running \(plan.name) (seed \(schedule.seed)\(options.dryRun ? ", DRY RUN" : "")) for about \(schedule.totalDuration); journal: \(directory.journalURL.path)")
             if options.interactive { Console.err("  type d⏎ when you detect the problem, m⏎ when mitigated, n TEXT⏎ for a note") }
+        }
+        if options.blind && !options.quiet {
+            Console.err("gameday: blind drill: this terminal does not show which fault, step or target is active (the facilitator's console does)")
         }
         // One multiplexed SSH connection per host, opened before the baseline so the first inject pays no handshake.
         let sshTargets = Array(Set(schedule.steps.flatMap(\.targets).filter { if case .ssh = $0.access { return true } else { return false } }.map(\.name)))

@@ -12,6 +12,8 @@ struct ConsoleAccessTests {
         #expect(access.decide(token: "0b0b0b0b", need: .read) == .allowed(.observer))
         guard case .forbidden = access.decide(token: "a1a1a1a1", need: .abort) else { Issue.record("participant aborted"); return }
         guard case .forbidden = access.decide(token: "0b0b0b0b", need: .mark) else { Issue.record("observer marked"); return }
+        #expect(access.decide(token: "f0f0f0f0", need: .judge) == .allowed(.facilitator))
+        guard case .forbidden = access.decide(token: "a1a1a1a1", need: .judge) else { Issue.record("participant judged"); return }
     }
 
     /// A wrong token is refused (401) even on loopback, and actions never work without a token.

@@ -29,6 +29,16 @@ struct ConsoleActionRequestTests {
         }
     }
 
+    /// A diagnosis needs its text; a verdict needs the diagnosis's seq as a positive integer.
+    @Test func diagnosesAndVerdicts() throws {
+        #expect(try parse(#"{"kind":"diagnosis","text":"payments is slow","name":"Ana"}"#).text == "payments is slow")
+        #expect(try parse(#"{"kind":"correct","ref":12,"name":"Fay"}"#).ref == 12)
+        for body in [#"{"kind":"diagnosis","name":"Ana"}"#, #"{"kind":"correct","name":"Fay"}"#, #"{"kind":"correct","ref":"12","name":"Fay"}"#,
+                     #"{"kind":"correct","ref":0,"name":"Fay"}"#, #"{"kind":"correct","ref":true,"name":"Fay"}"#, #"{"kind":"correct","ref":1.5,"name":"Fay"}"#] {
+            #expect(throws: ConsoleActionRequest.Invalid.self, "\(body)") { try parse(body) }
+        }
+    }
+
     /// The abort body needs a name, like every action.
     @Test func abortNeedsAName() throws {
         #expect(try ConsoleActionRequest.parseAbort(Array(#"{"name":"Fay"}"#.utf8)) == "Fay")

@@ -40,7 +40,8 @@ public struct ConsoleAccess: Sendable, Equatable {
     }
 
     /// What a request wants.
-    public enum Need: Sendable, Equatable { case read, mark, abort }
+    /// `judge`: mark a blind drill's diagnosis correct.
+    public enum Need: Sendable, Equatable { case read, mark, judge, abort }
 
     /// Decides a request from the token it presented (nil: none) and what it wants.
     public func decide(token: String?, need: Need) -> Decision {
@@ -61,6 +62,7 @@ public struct ConsoleAccess: Sendable, Equatable {
         case .read: return .allowed(role)
         case .mark: return role.canMark ? .allowed(role) : .forbidden("observers are read-only; marks need a participant or facilitator link")
         case .abort: return role.canAbort ? .allowed(role) : .forbidden("only the facilitator can abort the run")
+        case .judge: return role == .facilitator ? .allowed(role) : .forbidden("only the facilitator marks a diagnosis correct")
         }
     }
 

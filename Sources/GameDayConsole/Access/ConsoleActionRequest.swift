@@ -13,6 +13,8 @@ public struct ConsoleActionRequest: Sendable, Equatable {
     public var kind: OperatorMark.Kind
     public var text: String?
     public var name: String
+    /// For `correct`: the seq of the diagnosis judged.
+    public var ref: Int? = nil
 
     /// A problem with the body: said to the page as a 400.
     public struct Invalid: Error, Equatable, CustomStringConvertible {
@@ -24,10 +26,10 @@ public struct ConsoleActionRequest: Sendable, Equatable {
     public static func parseMark(_ body: [UInt8]) throws(Invalid) -> ConsoleActionRequest {
         let object = try Self.object(body)
         guard let kindText = object["kind"] as? String else {
-            throw Invalid("field \"kind\" is required: one of detected, mitigated, note, done")
+            throw Invalid("field \"kind\" is required: one of detected, mitigated, note, done, diagnosis, correct")
         }
         guard let kind = OperatorMark.Kind(rawValue: kindText) else {
-            throw Invalid("field \"kind\" must be one of detected, mitigated, note, done; got '\(kindText.prefix(40))'")
+            throw Invalid("field \"kind\" must be one of detected, mitigated, note, done, diagnosis, correct; got '\(kindText.prefix(40))'")
         }
         let name = try Self.name(object)
         var text: String?
@@ -37,10 +39,17 @@ public struct ConsoleActionRequest: Sendable, Equatable {
             guard trimmed.count <= maxTextLength else { throw Invalid("field \"text\" is longer than \(maxTextLength) characters") }
             text = trimmed.isEmpty ? nil : trimmed
         }
-        if (kind == .note || kind == .done) && text == nil {
-            throw Invalid(kind == .note ? "a note needs a \"text\"" : "a runbook item needs its \"text\"")
+        if (kind == .note || kind == .done || kind == .diagnosis) && text == nil {
+            throw Invalid(kind == .note ? "a note needs a \"text\"" : kind == .done ? "a runbook item needs its \"text\"" : "a diagnosis needs a \"text\" (what broke?)")
         }
-        return ConsoleActionRequest(kind: kind, text: text, name: name)
+        var ref: Int?
+        if kind == .correct {
+            guard let value = object["ref"] as? Int, !(object["ref"] is Bool), value > 0 else {
+                throw Invalid("marking a diagnosis correct needs \"ref\": the seq of that diagnosis")
+            }
+            ref = value
+        }
+        return ConsoleActionRequest(kind: kind, text: text, name: name, ref: ref)
     }
 
     /// Parses the abort request `{"name": "..."}` and returns the name.

@@ -10,7 +10,8 @@ extension ConsolePage {
       const SVGNS = 'http://www.w3.org/2000/svg';
       const state = {
         start: null, startWall: null, phase: 'waiting', lastSeq: 0, faults: new Map(), checks: new Map(),
-        tripped: new Map(), log: [], probes: 0, ended: null, done: new Set(), offset: 0, runbookLoaded: false
+        tripped: new Map(), log: [], probes: 0, ended: null, done: new Set(), offset: 0, runbookLoaded: false,
+        blind: false, diagnoses: []
       };
       let session = { role: 'observer', canMark: false, canAbort: false, readOnly: true };
 
@@ -32,7 +33,7 @@ extension ConsolePage {
       }
       function offset(ms) { return 'T+' + span(ms); }
       function schedule() { return state.start ? state.start.schedule : null; }
-      function total() { const s = schedule(); if (!s) return 1; let end = s.baseline; for (const st of s.steps) end = Math.max(end, st.revertAt); return end + s.recovery; }
+      function total() { if (state.start && state.start.plannedDuration) return state.start.plannedDuration; const s = schedule(); if (!s) return 1; let end = s.baseline; for (const st of s.steps) end = Math.max(end, st.revertAt); return end + s.recovery; }
       function nowT() {
         if (state.ended) return state.ended.t;
         if (state.startWall === null) return 0;
@@ -60,7 +61,9 @@ extension ConsolePage {
           case 'revert.end': return ['revert.end', ev.ok ? ev.faultID + ' reverted' : ev.faultID + ' REVERT FAILED: ' + (ev.error || '')];
           case 'health': return ['health', ev.check + ' ' + ev.from + ' → ' + ev.to + (ev.reason ? ' (' + ev.reason + ')' : '')];
           case 'guardrail': return ['guardrail', 'TRIPPED: ' + ev.guardrail + ' — ' + ev.reason];
-          case 'mark': return ['mark', ev.kind + (ev.text ? ' — ' + ev.text : '') + who(ev)];
+          case 'mark':
+            if (ev.kind === 'correct') return ['mark', 'diagnosis #' + ev.ref + ' marked correct' + who(ev)];
+            return ['mark', ev.kind + (ev.text ? ' — ' + ev.text : '') + who(ev)];
           case 'signal': return ['signal', ev.name + ' received'];
           case 'error': return ['error', ev.message];
           case 'run.end': return ['run.end', ev.status + (ev.reason ? ': ' + ev.reason : '')];
@@ -75,6 +78,7 @@ extension ConsolePage {
           case 'run.start':
             state.start = ev;
             state.startWall = ev.wall - ev.t;
+            state.blind = !!ev.blind;
             for (const c of ev.checks || []) check(c.name);
             loadRunbook();
             break;
@@ -93,7 +97,11 @@ extension ConsolePage {
           }
           case 'health': check(ev.check).state = ev.to; break;
           case 'guardrail': state.tripped.set(ev.guardrail, ev.reason); break;
-          case 'mark': if (ev.kind === 'done' && ev.text) state.done.add(ev.text); break;
+          case 'mark':
+            if (ev.kind === 'done' && ev.text) state.done.add(ev.text);
+            if (ev.kind === 'diagnosis') state.diagnoses.push({ seq: ev.seq, t: ev.t, text: ev.text || '', by: ev.by || '', correct: false });
+            if (ev.kind === 'correct') { const d = state.diagnoses.find((x) => x.seq === ev.ref); if (d) d.correct = true; }
+            break;
           case 'run.end': state.ended = ev; state.phase = 'ended'; break;
         }
         const [kind, text] = describe(ev);
@@ -123,6 +131,31 @@ extension ConsolePage {
         renderLog();
         renderRunbookTicks();
         renderActions();
+        renderDiagnoses();
+      }
+
+      function renderDiagnoses() {
+        $('blind-box').hidden = !state.blind;
+        if (!state.blind) return;
+        $('diagnosis-form').hidden = session.role !== 'participant' || !session.canMark;
+        $('diagnosis-form').querySelector('button').disabled = !!state.ended;
+        $('blind-hint').textContent = session.role === 'facilitator'
+          ? 'A blind drill: participants do not see the faults. Mark the diagnosis that names what broke.'
+          : 'A blind drill: what broke is hidden. Say what you think it is; the facilitator marks the right diagnosis.';
+        const list = $('diagnoses');
+        list.replaceChildren();
+        for (const d of state.diagnoses) {
+          const li = el('li', offset(d.t) + ' ' + d.by + ': ' + d.text + (d.correct ? ' ✓ correct' : ''), d.correct ? 'correct' : '');
+          li.dataset.seq = d.seq;
+          if (session.role === 'facilitator' && session.canMark && !d.correct && !state.ended) {
+            const button = el('button', 'correct');
+            button.type = 'button';
+            button.addEventListener('click', () => act('/api/mark', { kind: 'correct', ref: d.seq, text: d.text }));
+            li.appendChild(document.createTextNode(' '));
+            li.appendChild(button);
+          }
+          list.appendChild(li);
+        }
       }
 
       function renderTimeline(now) {
@@ -331,6 +364,13 @@ extension ConsolePage {
         act('/api/mark', { kind: 'note', text: text }, null);
         $('note').value = '';
       });
+      $('diagnosis-form').addEventListener('submit', (e) => {
+        e.preventDefault();
+        const text = $('diagnosis').value.trim();
+        if (!text) return;
+        act('/api/mark', { kind: 'diagnosis', text: text }, null);
+        $('diagnosis').value = '';
+      });
       $('abort').addEventListener('click', () => {
         if (window.confirm('Abort the game day: revert every fault now and end the run (exit 3)?')) act('/api/abort', {});
       });
@@ -342,7 +382,7 @@ extension ConsolePage {
       fetch('/api/session' + query).then((r) => r.json().then((j) => [r, j])).then(([r, j]) => {
         if (!r.ok) { banner(j.error || 'not allowed'); return; }
         session = j;
-        $('role').textContent = j.role + (j.readOnly ? ' · read-only' : '');
+        $('role').textContent = j.role + (j.readOnly ? ' · read-only' : '') + (j.blind ? ' · blind drill' : '');
         render();
         const events = new EventSource('/api/events' + query);
         events.addEventListener('journal', (e) => { apply(JSON.parse(e.data)); later(); });

@@ -51,6 +51,13 @@ enum ConsolePage {
         </div>
         <p id="action-status" class="dim" role="status"></p>
       </section>
+      <section id="blind-box" hidden>
+        <h2>Diagnoses</h2>
+        <p class="dim" id="blind-hint">A blind drill: what broke is hidden. Say what you think it is; the facilitator marks the right diagnosis.</p>
+        <form id="diagnosis-form"><input id="diagnosis" placeholder="what broke? e.g. payments is slow" maxlength="1000" aria-label="diagnosis">
+          <button type="submit">Submit diagnosis</button></form>
+        <ul id="diagnoses" class="plain"></ul>
+      </section>
       <section>
         <h2>Runbook</h2>
         <div id="runbook" class="dim">no runbook</div>
@@ -108,6 +115,9 @@ enum ConsolePage {
     #log li.bad { color: var(--bad); }
     #log li.mark { color: var(--warn); }
     #runbook { max-height: 30em; overflow-y: auto; }
+    #diagnosis-form { display: flex; gap: .5em; margin-bottom: .5em; }
+    #diagnosis-form input { flex: 1; min-width: 0; }
+    #diagnoses li.correct { color: var(--ok); font-weight: 700; }
     #runbook li.done label { text-decoration: line-through; color: var(--dim); }
     #runbook pre { background: #0b0f12; padding: .5em; overflow-x: auto; }
     """#

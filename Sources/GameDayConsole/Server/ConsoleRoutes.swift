@@ -8,6 +8,7 @@ import NIOCore
 /// decided by ``ConsoleAccess``.
 struct ConsoleRoutes: Sendable {
     let access: ConsoleAccess
+    let blind: Bool
     let follower: JournalFollower
     let actions: (any ConsoleActions)?
 
@@ -20,6 +21,7 @@ struct ConsoleRoutes: Sendable {
         let access = self.access
         let follower = self.follower
         let actions = self.actions
+        let blind = self.blind
 
         router.get("/") { _, _ in Self.asset(ConsolePage.html, type: "text/html; charset=utf-8") }
         router.get("/console.css") { _, _ in Self.asset(ConsolePage.css, type: "text/css; charset=utf-8") }
@@ -32,10 +34,13 @@ struct ConsoleRoutes: Sendable {
                 "canMark": role.canMark && actions != nil,
                 "canAbort": role.canAbort && actions != nil,
                 "readOnly": actions == nil,
+                "blind": blind,
             ])
         }
         router.get("/api/events") { request, _ in
-            _ = try Self.allow(access.decide(token: Self.queryToken(request), need: .read))
+            let role = try Self.allow(access.decide(token: Self.queryToken(request), need: .read))
+            // In a blind drill only the facilitator sees which fault, step and target are active.
+            let redact = blind && role != .facilitator
             let after = request.headers[HeaderName("Last-Event-ID")!].flatMap { Int($0) }
             let stream = await follower.subscribe(after: after)
             var headers = HTTPFields()
@@ -46,13 +51,21 @@ struct ConsoleRoutes: Sendable {
                 // Tell the browser to come back quickly if the connection drops; it then re-syncs from the start.
                 try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
                 for await item in stream {
-                    try await writer.write(ByteBuffer(string: Self.sse(item)))
+                    if redact, case .line(let line, let seq) = item {
+                        guard let shown = BlindView.redact(line) else { continue }
+                        try await writer.write(ByteBuffer(string: Self.sse(.line(shown, seq: seq))))
+                    } else {
+                        try await writer.write(ByteBuffer(string: Self.sse(item)))
+                    }
                 }
                 try await writer.finish(nil)
             })
         }
         router.get("/api/runbook") { request, _ in
-            _ = try Self.allow(access.decide(token: Self.queryToken(request), need: .read))
+            let role = try Self.allow(access.decide(token: Self.queryToken(request), need: .read))
+            if blind && role != .facilitator {
+                throw ConsoleHTTPError(404, "the runbook is hidden in a blind drill: the plan chose it for the fault, so it would tell what broke")
+            }
             guard let first = await follower.snapshot.first, let path = Self.runbookPath(fromFirstLine: first) else {
                 throw ConsoleHTTPError(404, "this run's plan names no runbook")
             }
@@ -73,7 +86,11 @@ struct ConsoleRoutes: Sendable {
             } catch let invalid as ConsoleActionRequest.Invalid {
                 throw ConsoleHTTPError(400, invalid.description)
             }
-            await actions.mark(OperatorMark(kind: action.kind, text: action.text, by: action.name, role: role.rawValue))
+            if action.kind == .diagnosis || action.kind == .correct {
+                guard blind else { throw ConsoleHTTPError(400, "diagnoses belong to blind drills (gameday run --blind)") }
+                if action.kind == .correct { _ = try Self.allow(access.decide(token: Self.headerToken(request), need: .judge)) }
+            }
+            await actions.mark(OperatorMark(kind: action.kind, text: action.text, by: action.name, role: role.rawValue, ref: action.ref))
             return Self.json(["ok": true], status: .accepted)
         }
         router.post("/api/abort") { request, _ in

@@ -39,7 +39,7 @@ public actor ConsoleServer {
         case .stopped: throw ConsoleError.bindFailed(address: "\(configuration.host):\(configuration.port)", reason: "the console was stopped")
         case .idle: break
         }
-        let routes = ConsoleRoutes(access: configuration.access, follower: follower, actions: actions)
+        let routes = ConsoleRoutes(access: configuration.access, blind: configuration.blind, follower: follower, actions: actions)
         let (events, continuation) = AsyncStream<Result<HostPort, any Error>>.makeStream()
         let app = Application(
             router: routes.makeRouter(),
