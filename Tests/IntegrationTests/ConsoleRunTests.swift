@@ -181,3 +181,68 @@ struct ConsoleRunTests {
         #expect(victim.state != "T")
     }
 }
+
+@Suite(.serialized)
+struct BlindDrillRunTests {
+    /// A blind run: the participant's every response (session, stream, runbook) and the terminal never name the
+    /// fault, step, target or plan; diagnoses are journaled; only the facilitator judges; the postmortem reveals it
+    /// all with the time to diagnose and the wrong turns.
+    @Test(.timeLimit(.minutes(2)))
+    func participantsNeverSeeTheFault() async throws {
+        let dir = try temporaryDirectory("console-blind")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let victim = try Victim(directory: dir)
+        defer { victim.stop() }
+        let plan = stopPlan(pidFile: victim.pidFile).replacingOccurrences(of: "environment: staging", with: "environment: staging\nrunbook: frozen-process-runbook.md")
+        try plan.write(toFile: dir + "/plan.yaml", atomically: true, encoding: .utf8)
+        try "# When a process is frozen\n1. Send SIGCONT.\n".write(toFile: dir + "/frozen-process-runbook.md", atomically: true, encoding: .utf8)
+        let run = try GameDayProcess(["run", dir + "/plan.yaml", "--runs-dir", dir + "/runs", "--no-input", "--blind", "--console", "127.0.0.1:0"])
+        defer { if run.process.isRunning { kill(run.pid, SIGKILL) } }
+        #expect(await eventually { consoleLinks(run.stderr).count == 3 }, "stderr: \(run.stderr)")
+        let links = consoleLinks(run.stderr)
+        let base = "http://" + (try #require(links["participant"]?.address))
+        let participant = try #require(links["participant"]?.token), facilitator = try #require(links["facilitator"]?.token)
+        #expect(await eventually { victim.state == "T" })
+        let runDir = try #require(runDirectories(dir + "/runs").first)
+        #expect(await eventually { journalLines(runDir).contains { $0["type"] as? String == "probe" && ($0["t"] as? Int ?? 0) > 1000 } })
+
+        let participantStream = Task.detached { try curl(["-N", "\(base)/api/events?k=\(participant)"], timeout: 90) }
+        let observerStream = Task.detached { try curl(["-N", "\(base)/api/events"], timeout: 90) }
+        let session = try curl(["\(base)/api/session?k=\(participant)"])
+        #expect(session.body.contains(#""blind":true"#))
+        let runbook = try curl(["\(base)/api/runbook?k=\(participant)"])
+        #expect(runbook.status == 404)
+        #expect(try curl(["\(base)/api/runbook?k=\(facilitator)"]).body.contains("Send SIGCONT"), "the facilitator keeps the runbook")
+
+        func post(_ token: String, _ body: String) throws -> (status: Int, body: String) {
+            try curl(["-X", "POST", "-H", "X-GameDay-Token: \(token)", "--data-binary", body, "\(base)/api/mark"])
+        }
+        #expect(try post(participant, #"{"kind":"diagnosis","text":"the database is slow","name":"Ana"}"#).status == 202)
+        #expect(try post(participant, #"{"kind":"diagnosis","text":"a process is frozen","name":"Bo"}"#).status == 202)
+        #expect(await eventually { journalLines(runDir).filter { $0["kind"] as? String == "diagnosis" }.count == 2 })
+        let right = try #require(journalLines(runDir).first { $0["text"] as? String == "a process is frozen" }?["seq"] as? Int)
+        #expect(try post(participant, #"{"kind":"correct","ref":\#(right),"name":"Ana"}"#).status == 403, "participants cannot judge")
+        #expect(try post(facilitator, #"{"kind":"correct","ref":\#(right),"name":"Fay"}"#).status == 202)
+        #expect(await eventually { journalLines(runDir).contains { $0["kind"] as? String == "correct" && $0["ref"] as? Int == right } })
+        let terminal = run.stderr
+        #expect(try curl(["-X", "POST", "-H", "X-GameDay-Token: \(facilitator)", "--data-binary", #"{"name":"Fay"}"#, "\(base)/api/abort"]).status == 202)
+        #expect(await run.wait(timeout: .seconds(60)) == 3)
+
+        // What must never reach a participant, an observer or the terminal while the drill runs.
+        let secrets = ["stop-victim", "victim", "freeze", "node-loss", "SIGSTOP", "frozen-process", "SIGCONT"]
+        let streams = [try await participantStream.value.body, try await observerStream.value.body]
+        for (name, text) in [("participant stream", streams[0]), ("observer stream", streams[1]), ("session", session.body),
+                             ("runbook", runbook.body), ("terminal", terminal)] {
+            for secret in secrets { #expect(!text.contains(secret), "\(name) names '\(secret)'") }
+        }
+        let seen = sseJournalEvents(streams[0])
+        #expect(seen.contains { $0["type"] as? String == "health" || $0["type"] as? String == "probe" }, "the participant saw no health")
+        #expect(seen.filter { $0["kind"] as? String == "diagnosis" }.count == 2)
+        #expect(seen.last?["type"] as? String == "run.end")
+
+        let postmortem = try String(contentsOfFile: runDir + "/postmortem.md", encoding: .utf8)
+        #expect(postmortem.contains("## Blind drill: time to diagnose"))
+        #expect(postmortem.contains("| freeze |") && postmortem.contains("| Bo | a process is frozen |"), "\(postmortem)")
+        #expect(postmortem.contains("Wrong turns (1):") && postmortem.contains("Ana: the database is slow"))
+    }
+}
