@@ -234,3 +234,55 @@ def _accept_alert(browser):
         return True
     except Exception:
         return False
+
+
+def test_blind_drill(work, fleet, browser):
+    """A blind participant's page never shows the fault, step, target, plan or runbook; a diagnosis typed there is
+    journaled, and the facilitator's page marks it correct."""
+    plan_path = os.path.join(work, "plan.yaml")
+    with open(plan_path, "w") as f:
+        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md")))
+    stderr_path = os.path.join(work, "run.stderr")
+    with open(stderr_path, "w") as stderr:
+        run = subprocess.Popen([GAMEDAY, "run", plan_path, "--runs-dir", os.path.join(work, "runs"), "--no-input", "--blind",
+                                "--console", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
+    try:
+        urls = until(lambda: links(stderr_path), what="the console's three links")
+        runs = os.path.join(work, "runs")
+        run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None)[0])
+        browser.get(urls["participant"])
+        until(lambda: any(e["type"] == "inject.end" and e["ok"] for e in journal(run_dir)), what="the fault applied")
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, '.check[data-check="replica-r2"][data-state="unhealthy"]'),
+              what="health still visible to the blind participant")
+        assert browser.find_element(By.ID, "blind-box").is_displayed()
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Bo")
+        box = browser.find_element(By.ID, "diagnosis")
+        box.send_keys("replica r2 is frozen")
+        browser.find_element(By.CSS_SELECTOR, "#diagnosis-form button").click()
+        until(lambda: "replica r2 is frozen" in browser.find_element(By.ID, "diagnoses").text, what="the diagnosis on the page")
+        dom = browser.execute_script("return document.documentElement.outerHTML")
+        for secret in ("freeze-r2", "node-loss", "console-browser", "checkout-replica-loss", "SIGSTOP", "Runbook:"):
+            assert secret not in dom, f"the blind participant's page shows {secret!r}"
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "console-blind-participant.png"))
+
+        browser.get(urls["facilitator"])
+        button = until(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnoses li button"), what="the facilitator's verdict button")[0]
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Fay")
+        button.click()
+        until(lambda: any(e["type"] == "mark" and e["kind"] == "correct" and e.get("by") == "Fay" for e in journal(run_dir)),
+              what="the verdict in the journal")
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnoses li.correct"))
+        assert "freeze-r2" in browser.execute_script("return document.documentElement.outerHTML"), "the facilitator sees everything"
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()

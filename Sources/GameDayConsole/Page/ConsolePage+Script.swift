@@ -120,10 +120,16 @@ extension ConsolePage {
           $('run').textContent = state.start.runID;
           document.title = state.start.planName + ' — gameday console';
         }
-        $('phase').textContent = state.phase;
-        $('phase').dataset.phase = state.phase;
+        // A blind viewer is not told the phases (they would tell when the fault starts): only that the drill runs.
+        const hidden = state.blind && !s;
+        const phase = hidden && !state.ended ? 'blind drill' : state.phase;
+        $('phase').textContent = phase;
+        $('phase').dataset.phase = hidden && !state.ended ? 'blind' : state.phase;
         $('elapsed').textContent = offset(now);
-        $('countdown').textContent = state.ended ? 'ended: ' + state.ended.status : (s ? span(Math.max(0, total() - now)) + ' left' : '');
+        $('countdown').textContent = state.ended ? 'ended: ' + state.ended.status : (s || hidden ? span(Math.max(0, total() - now)) + ' left' : '');
+        $('timeline').closest('section').hidden = hidden;
+        $('faults').closest('section').hidden = hidden;
+        if (hidden && !state.runbookLoaded) $('runbook').textContent = 'hidden in a blind drill (it would tell what broke)';
         renderTimeline(now);
         renderFaults(now);
         renderGuardrails();
