@@ -14,15 +14,14 @@ struct JournalFollowerTests {
         await follower.follow(url)
         #expect(await follower.poll() == 2)
         var lines = await follower.subscribe().makeAsyncIterator()
-        #expect(await lines.next() == .line("{\"seq\":1}", seq: 1))
-        #expect(await lines.next() == .line("{\"seq\":2}", seq: 2))
+        #expect(await lines.next() == .lines([.init("{\"seq\":1}", seq: 1), .init("{\"seq\":2}", seq: 2)]))
         guard case .clock = await lines.next() else { Issue.record("no clock after the snapshot"); return }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("y\",\"seq\":3}\n".utf8))
         try handle.close()
         #expect(await follower.poll() == 1)
-        #expect(await lines.next() == .line("{\"partial\":\"xy\",\"seq\":3}", seq: 3))
+        #expect(await lines.next() == .lines([.init("{\"partial\":\"xy\",\"seq\":3}", seq: 3)]))
         await follower.finish()
         #expect(await lines.next() == nil)
     }
@@ -39,8 +38,8 @@ struct JournalFollowerTests {
         await follower.finish()
         var items: [JournalFollower.Item] = []
         for await item in await follower.subscribe(after: 2) { items.append(item) }
-        #expect(items.first == .line("{\"seq\":3}", seq: 3))
-        #expect(items.filter { if case .line = $0 { true } else { false } }.count == 1)
+        #expect(items.first == .lines([.init("{\"seq\":3}", seq: 3)]))
+        #expect(items.filter { if case .batch = $0 { true } else { false } }.count == 1)
     }
 
     /// Server-sent events carry the journal's seq as their id, so EventSource reconnects resume where they were.
@@ -48,7 +47,8 @@ struct JournalFollowerTests {
         // The journal sorts its keys: seq is found wherever it is, not only at the start of the line.
         let line = #"{"body":{"seq":99},"seq":12,"t":5,"text":"\"seq\":7"}"#
         #expect(JournalFollower.seq(of: line) == 12)
-        #expect(ConsoleRoutes.sse(.line(line, seq: 12)) == "id: 12\nevent: journal\ndata: \(line)\n\n")
+        #expect(ConsoleRoutes.sse(.lines([.init(line, seq: 12)])) == "id: 12\nevent: journal\ndata: \(line)\n\n")
+        #expect(ConsoleRoutes.sse(.lines([.init("{}", seq: nil), .init(line, seq: 12)])) == "event: journal\ndata: {}\n\nid: 12\nevent: journal\ndata: \(line)\n\n")
         #expect(ConsoleRoutes.sse(.clock(1000)) == "event: clock\ndata: {\"wall\":1000}\n\n")
     }
 

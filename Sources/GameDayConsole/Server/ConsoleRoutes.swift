@@ -51,9 +51,10 @@ struct ConsoleRoutes: Sendable {
                 // Tell the browser to come back quickly if the connection drops; it then re-syncs from the start.
                 try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
                 for await item in stream {
-                    if redact, case .line(let line, let seq) = item {
-                        guard let shown = BlindView.redact(line) else { continue }
-                        try await writer.write(ByteBuffer(string: Self.sse(.line(shown, seq: seq))))
+                    if redact, case .batch(let lines, _) = item {
+                        let shown = lines.compactMap { line in BlindView.redact(line.text).map { JournalFollower.Line($0, seq: line.seq) } }
+                        guard !shown.isEmpty else { continue }
+                        try await writer.write(ByteBuffer(string: Self.sse(.lines(shown))))
                     } else {
                         try await writer.write(ByteBuffer(string: Self.sse(item)))
                     }
@@ -120,11 +121,11 @@ struct ConsoleRoutes: Sendable {
         return RunbookPath.resolve(runbook, relativeTo: planFile)
     }
 
-    /// One server-sent event: a journal line with its `seq` as the event id, or the server's clock.
+    /// Server-sent events: one per journal line, with its `seq` as the event id; or the server's clock.
     static func sse(_ item: JournalFollower.Item) -> String {
         switch item {
-        case .line(let line, let seq):
-            return (seq.map { "id: \($0)\n" } ?? "") + "event: journal\ndata: \(line)\n\n"
+        case .batch(_, let sse):
+            return sse
         case .clock(let wall):
             return "event: clock\ndata: {\"wall\":\(wall)}\n\n"
         }

@@ -7,12 +7,28 @@ import Foundation
 /// One follower per console reads the file; subscribers share its lines. Between polls it also sends the server's
 /// wall clock, which keeps the page's countdown honest and lets a dead connection be noticed within a second.
 public actor JournalFollower {
+    /// One journal line (a JSON object, no newline) and its `seq` (nil if the line has none).
+    public struct Line: Sendable, Equatable {
+        public var text: String
+        public var seq: Int?
+        public init(_ text: String, seq: Int?) { self.text = text; self.seq = seq }
+    }
+
     /// What a subscriber receives.
     public enum Item: Sendable, Equatable {
-        /// One journal line (a JSON object, no newline) and its `seq` (nil if the line has none).
-        case line(String, seq: Int?)
+        /// Journal lines: the snapshot when subscribing, then what each poll read (one item per poll, so a viewer
+        /// gets one write per poll however busy the run is), with their server-sent-event text framed once for all
+        /// viewers. Made with ``lines(_:)``.
+        case batch([Line], sse: String)
         /// The server's wall clock (Unix milliseconds).
         case clock(Int64)
+
+        /// A batch of lines with its event-stream text: one event per line, its `seq` as the event id.
+        public static func lines(_ lines: [Line]) -> Item {
+            var sse = ""
+            for line in lines { sse += (line.seq.map { "id: \($0)\n" } ?? "") + "event: journal\ndata: \(line.text)\n\n" }
+            return .batch(lines, sse: sse)
+        }
     }
 
     /// Largest line kept (a longer one is a damaged journal; it is skipped, like the journal reader does).
@@ -22,7 +38,7 @@ public actor JournalFollower {
     private var handle: FileHandle?
     private var offset: UInt64 = 0
     private var partial: [UInt8] = []
-    private var lines: [(text: String, seq: Int?)] = []
+    private var lines: [Line] = []
     private var subscribers: [Int: AsyncStream<Item>.Continuation] = [:]
     private var nextID = 0
     private var finished = false
@@ -47,7 +63,8 @@ public actor JournalFollower {
     public func subscribe(after: Int? = nil) -> AsyncStream<Item> {
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(200_000))
         let skip = after ?? 0
-        for line in lines where (line.seq ?? Int.max) > skip { continuation.yield(.line(line.text, seq: line.seq)) }
+        let snapshot = lines.filter { ($0.seq ?? Int.max) > skip }
+        if !snapshot.isEmpty { continuation.yield(.lines(snapshot)) }
         continuation.yield(.clock(Self.now()))
         guard !finished else {
             continuation.finish()
@@ -72,7 +89,7 @@ public actor JournalFollower {
         guard let url else { return 0 }
         if handle == nil { handle = try? FileHandle(forReadingFrom: url) }
         guard let handle else { return 0 }
-        var fresh: [(text: String, seq: Int?)] = []
+        var fresh: [Line] = []
         while true {
             guard let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty else { break }
             offset += UInt64(data.count)
@@ -80,7 +97,7 @@ public actor JournalFollower {
                 if byte == 0x0A {
                     if !partial.isEmpty && partial.count <= Self.maxLineBytes {
                         let text = String(decoding: partial, as: UTF8.self)
-                        fresh.append((text, Self.seq(of: text)))
+                        fresh.append(Line(text, seq: Self.seq(of: text)))
                     }
                     partial.removeAll(keepingCapacity: true)
                 } else if partial.count <= Self.maxLineBytes {
@@ -89,8 +106,8 @@ public actor JournalFollower {
             }
         }
         lines += fresh
-        for line in fresh {
-            for continuation in subscribers.values { continuation.yield(.line(line.text, seq: line.seq)) }
+        if !fresh.isEmpty {
+            for continuation in subscribers.values { continuation.yield(.lines(fresh)) }
         }
         return fresh.count
     }
