@@ -9,6 +9,7 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 GAMEDAY = os.environ["GAMEDAY"]
@@ -18,13 +19,19 @@ ARTIFACTS = os.environ["GAMEDAY_ARTIFACTS"]
 
 def until(condition, timeout=20.0, every=0.05, what="condition"):
     """Polls `condition` until it returns something truthy (returned) or `timeout` passes (fails the test)."""
+    def attempt():
+        # The page re-renders parts of itself twice a second: an element found a moment ago may be gone; ask again.
+        try:
+            return condition()
+        except StaleElementReferenceException:
+            return None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        value = attempt()
         if value:
             return value
         time.sleep(every)
-    value = condition()
+    value = attempt()
     assert value, f"timed out after {timeout}s waiting for {what}"
     return value
 
@@ -166,7 +173,7 @@ def test_live_console(work, fleet, browser):
         with open(os.path.join(ARTIFACTS, "latency.json"), "w") as f:
             json.dump(figures, f)
         assert seen - applied["wall"] <= 2000, f"the fault showed {seen - applied['wall']} ms after its inject.end"
-        fault_text = browser.find_element(By.CSS_SELECTOR, f'#faults li[data-fault-id="{applied["faultID"]}"]').text
+        fault_text = until(lambda: browser.find_element(By.CSS_SELECTOR, f'#faults li[data-fault-id="{applied["faultID"]}"]').text)
         assert "node-loss on r2" in fault_text and "left" in fault_text
         until(lambda: browser.find_elements(By.CSS_SELECTOR, '.check[data-check="replica-r2"][data-state="unhealthy"]'),
               what="replica-r2's lamp turning unhealthy")

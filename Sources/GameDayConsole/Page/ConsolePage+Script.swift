@@ -149,6 +149,10 @@ extension ConsolePage {
           ? 'A blind drill: participants do not see the faults. Mark the diagnosis that names what broke.'
           : 'A blind drill: what broke is hidden. Say what you think it is; the facilitator marks the right diagnosis.';
         const list = $('diagnoses');
+        // Rebuilt only when something changed, so a button is never swapped out from under the facilitator's pointer.
+        const key = JSON.stringify([session.role, !!state.ended, state.diagnoses]);
+        if (list.dataset.key === key) return;
+        list.dataset.key = key;
         list.replaceChildren();
         for (const d of state.diagnoses) {
           const li = el('li', offset(d.t) + ' ' + d.by + ': ' + d.text + (d.correct ? ' ✓ correct' : ''), d.correct ? 'correct' : '');
