@@ -7,10 +7,10 @@ GAMEDAY    := $(BUILD_DIR)/debug/gameday
 # nothing more; the tests need TEST_PACKAGES (namespaces, sshd, firewall tools, the Python clients' venv); the
 # benchmarks add their peers.
 BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
-TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql
+TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql chromium chromium-driver
 BENCH_PACKAGES := socat iperf3 sockperf wrk hyperfine
 
-.PHONY: all deps deps-build deps-test deps-bench build demo test test-swift test-compat bench clean
+.PHONY: all deps deps-build deps-test deps-bench build demo test test-swift test-compat test-console bench clean
 
 all: build
 
@@ -47,13 +47,17 @@ demo: build
 
 test: deps-test
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --build-tests
-	$(MAKE) test-swift test-compat
+	$(MAKE) test-swift test-compat test-console
 
 test-swift:
 	$(SWIFT) test --scratch-path $(BUILD_DIR) --skip-build --no-parallel
 
 test-compat:
 	GAMEDAY=$(GAMEDAY) bash tests/compat/run.sh
+
+# The live console in headless chromium (selenium + chromium-driver); screenshots in $(BUILD_DIR)/artifacts/console.
+test-console:
+	GAMEDAY=$(GAMEDAY) GAMEDAY_ARTIFACTS=$(BUILD_DIR)/artifacts/console bash tests/console/run.sh
 
 bench: deps-bench
 	$(SWIFT) build -c release --scratch-path $(BENCH_DIR)

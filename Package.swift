@@ -89,6 +89,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: swiftSettings),
+        // The live game-day page: a view of the journal stream (SSE), operator actions as token-carrying POSTs.
+        .target(name: "GameDayConsole", dependencies: [
+            "GameDayCore", "GameDayReport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         // The demo fleet: replicas, supervisor, health-routing balancer.
         .target(name: "GameDayDemo", dependencies: [
             "GameDayCore", "GameDayPOSIX",
@@ -112,6 +121,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             "GameDayPreflight",
+            "GameDayConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,6 +166,10 @@ let package = Package(
             "GameDayTestSupport",
             "GameDayDemo",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayConsoleTests", dependencies: [
+            "GameDayTestSupport", "GameDayConsole", "GameDayCore",
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "HostIntegrationTests", dependencies: [
             "GameDayTestSupport",

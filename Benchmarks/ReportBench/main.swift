@@ -131,9 +131,22 @@ func measure(_ path: String) throws {
     print("MEASURED \(probes) \(alerts) \(readTime) \(renderTime) \(peakRSSBytes()) \(markdown.utf8.count)")
 }
 
+/// Child mode for the SVG charts (issue 10): read, then render every check's chart; one machine-readable line.
+func measureCharts(_ path: String) throws {
+    let contents = try JournalReader.read(url: URL(fileURLWithPath: path))
+    let start = ContinuousClock.now
+    let charts = CheckChart.render(contents.events)
+    let renderTime = seconds(since: start)
+    print("CHARTS \(charts.count) \(renderTime) \(peakRSSBytes()) \(charts.reduce(0) { $0 + $1.svg.utf8.count })")
+}
+
 let arguments = CommandLine.arguments
 if arguments.count == 3 && arguments[1] == "--measure" {
     try measure(arguments[2])
+    exit(0)
+}
+if arguments.count == 3 && arguments[1] == "--charts" {
+    try measureCharts(arguments[2])
     exit(0)
 }
 
@@ -167,6 +180,23 @@ let total = readTime + renderTime
 let grouped = Format.count(probes)
 print("report: \(grouped) samples and \(Format.count(Int(f[1]) ?? 0)) alert events: read \(fixed(readTime, 2)) s, render \(fixed(renderTime, 2)) s, total \(fixed(total, 2)) s "
       + "(goal < 10 s), peak RSS \(rssMB) MB (goal < 1 GB); postmortem \(markdownBytes / 1024) KB")
-let ok = total < 10 && rssMB < 1024
+let chartsChild = Process()
+chartsChild.executableURL = child.executableURL
+chartsChild.arguments = ["--charts", journal.path]
+let chartsPipe = Pipe()
+chartsChild.standardOutput = chartsPipe
+try chartsChild.run()
+let chartsOutput = String(decoding: chartsPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+chartsChild.waitUntilExit()
+guard chartsChild.terminationStatus == 0,
+      let chartsLine = chartsOutput.split(separator: "\n").first(where: { $0.hasPrefix("CHARTS ") }) else {
+    FileHandle.standardError.write(Data("report: the charts child failed (status \(chartsChild.terminationStatus)): \(chartsOutput)\n".utf8))
+    exit(1)
+}
+let c = chartsLine.split(separator: " ").dropFirst().map(String.init)
+let chartCount = Int(c[0]) ?? 0, chartTime = Double(c[1]) ?? 0, chartRSSMB = (Int(c[2]) ?? 0) / (1024 * 1024)
+print("report: SVG charts of \(grouped) samples: \(chartCount) charts (\((Int(c[3]) ?? 0) / 1024) KB) rendered in \(fixed(chartTime, 2)) s "
+      + "(goal < 5 s), peak RSS with the journal read \(chartRSSMB) MB (goal < 500 MB)")
+let ok = total < 10 && rssMB < 1024 && chartTime < 5 && chartRSSMB < 500
 print("report: \(ok ? "PASS" : "FAIL")")
 exit(ok ? 0 : 1)

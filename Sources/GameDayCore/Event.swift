@@ -74,6 +74,8 @@ public struct RunStart: Sendable, Codable, Equatable {
     public var version: String
     /// The plan's `alerts:` section, when the run measured detection by alerts.
     public var alerts: AlertsSpec? = nil
+    /// A blind drill (`--blind`): participants are not told which fault, step or target is active.
+    public var blind: Bool?
 
     public init(runID: String, planName: String, planFile: String, description: String?, environment: Plan.Environment,
                 runbook: String?, risk: String?, dryRun: Bool, checks: [HealthCheckSpec], hypothesis: [HypothesisSpec],
@@ -204,13 +206,23 @@ public struct GuardrailTrip: Sendable, Codable, Equatable {
     }
 }
 
-/// An operator's mark typed during the run.
+/// An operator's mark typed during the run (at the terminal, or on the live console with a name and role).
 public struct OperatorMark: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case detected, mitigated, note }
+    /// `done`: a runbook checklist item ticked on the console (`text` is the item). In a blind drill, `diagnosis` is a
+    /// participant's guess at what broke (`text`), and `correct` the facilitator's verdict on one (`ref` is its seq).
+    public enum Kind: String, Sendable, Codable { case detected, mitigated, note, done, diagnosis, correct }
     public var kind: Kind
     public var text: String?
+    /// Who made the mark on the console (absent for terminal marks).
+    public var by: String?
+    /// Their console role: facilitator, participant (absent for terminal marks).
+    public var role: String?
+    /// For `correct`: the seq of the diagnosis judged correct.
+    public var ref: Int?
 
-    public init(kind: Kind, text: String? = nil) { self.kind = kind; self.text = text }
+    public init(kind: Kind, text: String? = nil, by: String? = nil, role: String? = nil, ref: Int? = nil) {
+        self.kind = kind; self.text = text; self.by = by; self.role = role; self.ref = ref
+    }
 }
 
 public struct SignalReceived: Sendable, Codable, Equatable {

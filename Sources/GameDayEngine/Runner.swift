@@ -166,6 +166,12 @@ public actor Runner {
         progress("mark: \(kind.rawValue)\(text.map { " \($0)" } ?? "")")
     }
 
+    /// An operator mark made on the live console (with who made it).
+    public func mark(_ mark: OperatorMark) async {
+        await record(.mark(mark))
+        progress("mark: \(mark.kind.rawValue)\(mark.text.map { " \($0)" } ?? "")\(mark.by.map { " (by \($0)\(mark.role.map { ", \($0)" } ?? ""))" } ?? "")")
+    }
+
     // MARK: - The run
 
     /// Runs the schedule to its end (or until aborted) and returns how it ended. Never throws: every failure is
@@ -483,20 +489,24 @@ public actor Runner {
 
     private func forEach<T: Sendable, R: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async -> R) async -> [R] {
         await withTaskGroup(of: (Int, R).self) { group in
-            var results = [R?](repeating: nil, count: items.count)
+            // Results are collected as (index, result) pairs and put in order at the end, never through an array of
+            // optionals: with R = (String, Result<String?, any Error>?), a release build read `[R?]` elements back as
+            // nil and trapped on `$0!` (swift 6.3.1, -O), so a release `gameday run` died at its first inject.
+            var collected: [(Int, R)] = []
+            collected.reserveCapacity(items.count)
             var next = 0
             for _ in 0..<min(limit, items.count) {
                 let index = next; next += 1
                 group.addTask { (index, await body(items[index])) }
             }
-            while let (index, result) = await group.next() {
-                results[index] = result
+            while let pair = await group.next() {
+                collected.append(pair)
                 if next < items.count {
                     let index = next; next += 1
                     group.addTask { (index, await body(items[index])) }
                 }
             }
-            return results.map { $0! }
+            return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 }

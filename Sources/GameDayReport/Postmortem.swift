@@ -44,8 +44,10 @@ public enum Postmortem {
         faults(a, into: &doc)
         detection(a, into: &doc)
         detectionByAlerts(a, into: &doc)
+        BlindDrill.section(a, into: &doc)
         timeline(a, into: &doc)
         gantt(a, into: &doc)
+        CheckChart.section(a, into: &doc)
         runbook(a, postmortemDirectory: postmortemDirectory, into: &doc)
         followUp(a, integrity: integrity, into: &doc)
         PreflightAppendix.render(a.preflight, into: &doc)
@@ -321,7 +323,8 @@ public enum Postmortem {
         case .guardrail(let g):
             return ("guardrail", "**tripped**: \(g.guardrail) — \(g.reason)")
         case .mark(let m):
-            return ("mark", "operator: \(m.kind.rawValue)" + (m.text.map { " — \($0)" } ?? ""))
+            return ("mark", "operator: \(m.kind.rawValue)" + (m.text.map { " — \($0)" } ?? "")
+                    + (m.by.map { " (by \($0)" + (m.role.map { ", \($0)" } ?? "") + ")" } ?? ""))
         case .signal(let s):
             return ("signal", "\(s.name) received")
         case .error(let e):

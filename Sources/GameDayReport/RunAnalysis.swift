@@ -167,6 +167,8 @@ public struct RunAnalysis: Sendable {
     public var preflight: PreflightReport?
     public var timeline: [TimelineEntry]
     public var totalProbes: Int
+    /// Diagnoses of a blind drill (empty for other runs).
+    public var blindDrill: BlindDrill
 
     /// Faults that may still be applied.
     public var openFaults: [FaultRow] { faults.filter(\.isOpen) }
@@ -209,6 +211,7 @@ public struct RunAnalysis: Sendable {
         self.faults = Self.faultRows(events: events)
         self.unhealthy = Self.unhealthyIntervals(events: events)
         self.steps = Self.detections(events: events, faults: faults, start: start, endT: endT, marks: marks)
+        self.blindDrill = BlindDrill(events: events)
 
         let open = faults.contains(where: \.isOpen)
         if let end {

@@ -29,6 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-input"), help: "Do not read operator marks from standard input.")
     var noInput = false
 
+    @Option(name: .customLong("console"), help: ArgumentHelp("Serve the live game-day page on HOST:PORT (e.g. 127.0.0.1:8080) and print its three links.", valueName: "host:port"))
+    var console: String?
+
     func run() async throws {
         let logger = Logger(label: "gameday.demo")
         guard let planFile = plan ?? Self.findDemoPlan() else {
@@ -85,6 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
         } else {
             Console.err("gameday demo: skipping detection by alerts: prometheus and prometheus-alertmanager are not installed (`make deps` as root installs them)")
         }
+        options.console = console
         let outcome: Result<RunSession.Result, any Error>
         do { outcome = .success(try await RunSession(options: options, logger: logger).execute()) } catch { outcome = .failure(error) }
         Console.err("gameday demo: stopping the fleet")

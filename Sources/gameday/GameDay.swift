@@ -26,6 +26,7 @@ struct GameDay: AsyncParsableCommand {
             ScheduleCommand.self,
             DemoCommand.self,
             DemoFleetCommand.self,
+            ConsoleCommand.self,
         ]
     )
 

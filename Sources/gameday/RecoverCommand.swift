@@ -156,6 +156,7 @@ struct RecoverCommand: AsyncParsableCommand {
             let after = try JournalReader.read(url: directory.journalURL)
             let markdown = directory.postmortem(of: after)
             try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
+            directory.writeChartsOrWarn(of: after)
             Console.out(directory.postmortemURL.path)
         } catch {
             tally.recordProblem = true

@@ -32,6 +32,7 @@ struct ReportCommand: ParsableCommand {
         let markdown = directory.postmortem(of: contents)
         if stdout { Console.raw(markdown); return }
         try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
+        try directory.writeCharts(of: contents)
         Console.out(directory.postmortemURL.path)
     }
 }

@@ -54,14 +54,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-listen"), help: "Serve the run's Prometheus metrics (gameday_fault_active, phases, checks, probe durations) on this loopback HOST:PORT.")
     var metricsListen: String?
 
+    @Option(name: .customLong("console"), help: ArgumentHelp("Serve the live game-day page on HOST:PORT (e.g. 127.0.0.1:8080) and print its facilitator, participant and observer links.", valueName: "host:port"))
+    var console: String?
+
+    @Flag(name: .customLong("blind"), help: "A blind drill: the terminal, and the console's participants and observers, are not told which fault, step or target is active; diagnoses are judged on the facilitator's page.")
+    var blind = false
+
     func run() async throws {
         guard let deadline = TimeSpan(parsing: revertDeadline), deadline.milliseconds > 0 else {
             throw ValidationError("--revert-deadline must be a duration such as 60s, found '\(revertDeadline)'")
         }
-        let options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
+        var options = RunSession.Options(planFile: file, seed: seed, runsDir: runsDir, dryRun: dryRun,
                                          confirmProduction: confirmProduction,
                                          interactive: !noInput && (readMarks || isatty(STDIN_FILENO) == 1),
                                          revertDeadline: deadline, quiet: quiet, metricsListen: metricsListen, preflight: !noPreflight)
+        options.console = console
+        options.blind = blind
         let result: RunSession.Result
         do {
             result = try await RunSession(options: options, logger: Logger(label: "gameday")).execute()

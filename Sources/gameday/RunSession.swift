@@ -30,6 +30,10 @@ struct RunSession {
         var alerts: AlertsSpec? = nil
         /// Check during the baseline that every target is ready (`gameday preflight` without rehearsal).
         var preflight: Bool = true
+        /// `--console HOST:PORT`: serve the live game-day page (nil: none).
+        var console: String? = nil
+        /// `--blind`: hide the fault, step and target from the terminal and from participants.
+        var blind = false
     }
 
     struct Result {
@@ -51,14 +55,21 @@ struct RunSession {
         // start first, so a port in use stops the run before it has a journal.
         let proxies = try await RunProxies.start(plan.proxies, registry: InProcessProxyRegistry(), logger: logger)
         do {
-            return try await execute(plan: plan, resolved: resolved, proxies: proxies)
+            // The console binds before the run directory exists: a port in use stops the run with nothing touched.
+            let console = try await RunConsole.start(options.console, blind: options.blind, logger: logger)
+            do {
+                return try await execute(plan: plan, resolved: resolved, proxies: proxies, console: console)
+            } catch {
+                await console?.stop()
+                throw error
+            }
         } catch {
             await proxies.stop()
             throw error
         }
     }
 
-    private func execute(plan: Plan, resolved: Schedule, proxies: RunProxies) async throws -> Result {
+    private func execute(plan: Plan, resolved: Schedule, proxies: RunProxies, console: RunConsole? = nil) async throws -> Result {
         let runsURL = URL(fileURLWithPath: options.runsDir, isDirectory: true)
         try FileManager.default.createDirectory(at: runsURL, withIntermediateDirectories: true)
         let directory = try RunDirectory.create(in: runsURL, planName: plan.name, date: Date())
@@ -103,8 +114,10 @@ struct RunSession {
             }
         }
         let journaled: any EventRecorder = metrics.map { MetricsRecorder(inner: recorder, metrics: $0) } ?? recorder
+        if options.blind { start.blind = true }
         let configuration = RunConfiguration(start: start, dryRun: options.dryRun, revertDeadline: options.revertDeadline)
-        let quiet = options.quiet
+        // A blind drill's terminal is in the room: the runner's progress (which names faults and targets) stays off it.
+        let quiet = options.quiet || options.blind
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger),
                             recorder: alerts.map { AlertArmingRecorder(journaled, arming: $0) } ?? journaled, context: context, logger: logger,
@@ -120,6 +133,9 @@ struct RunSession {
             Console.err("gameday: running \(plan.name) (seed \(schedule.seed)\(options.dryRun ? ", DRY RUN" : "")) for about \(schedule.totalDuration); journal: \(directory.journalURL.path)")
             if options.interactive { Console.err("  type d⏎ when you detect the problem, m⏎ when mitigated, n TEXT⏎ for a note") }
         }
+        if options.blind && !options.quiet {
+            Console.err("gameday: blind drill: this terminal does not show which fault, step or target is active (the facilitator's console does)")
+        }
         // One multiplexed SSH connection per host, opened before the baseline so the first inject pays no handshake.
         let sshTargets = Array(Set(schedule.steps.flatMap(\.targets).filter { if case .ssh = $0.access { return true } else { return false } }.map(\.name)))
             .sorted().compactMap { name in schedule.steps.flatMap(\.targets).first { $0.name == name } }
@@ -133,10 +149,12 @@ struct RunSession {
         let signals = SignalForwarder { name in Task { await runner.interrupt(signal: name) } }
         defer { signals.stop() }
         if options.interactive { OperatorInput.start(runner: runner) }
+        await console?.attach(journal: directory.journalURL, runner: runner)
 
         let outcome = await runner.run()
         await alerts?.stop()
         await metricsServer.stop()
+        await console?.stop()
         await proxies.stop()
         await executors.close()
         writer.close()
@@ -175,6 +193,7 @@ struct RunSession {
             let markdown = directory.postmortem(of: contents)
             do {
                 try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
+                directory.writeChartsOrWarn(of: contents)
             } catch {
                 postmortemError = "\(error.localizedDescription)"
             }

@@ -6,24 +6,7 @@ import Testing
 @Suite struct PostmortemTests {
     /// Compares a rendering with `Golden/<name>.md`; with GAMEDAY_UPDATE_GOLDEN=1 rewrites the file instead.
     private func checkGolden(_ name: String, _ rendered: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Golden").appendingPathComponent("\(name).md")
-        if ProcessInfo.processInfo.environment["GAMEDAY_UPDATE_GOLDEN"] == "1" {
-            try rendered.write(to: source, atomically: true, encoding: .utf8)
-            return
-        }
-        // The source tree is the spec; the bundled copy serves when the tests run away from their sources.
-        let inSource = FileManager.default.fileExists(atPath: source.path) ? source : nil
-        let url = try #require(inSource ?? Bundle.module.url(forResource: name, withExtension: "md", subdirectory: "Golden"),
-                               "missing golden \(name).md; run with GAMEDAY_UPDATE_GOLDEN=1 and review it", sourceLocation: sourceLocation)
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        if expected != rendered {
-            let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let b = rendered.split(separator: "\n", omittingEmptySubsequences: false)
-            let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-            Issue.record("postmortem differs from \(name).md at line \(first + 1):\n- \(first < a.count ? a[first] : "<end>")\n+ \(first < b.count ? b[first] : "<end>")",
-                         sourceLocation: sourceLocation)
-        }
+        try GoldenFile.check(name, extension: "md", rendered, sourceLocation: sourceLocation)
     }
 
     /// A run where the hypothesis held renders as the golden says.

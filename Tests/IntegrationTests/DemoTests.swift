@@ -9,9 +9,11 @@ struct DemoTests {
         let dir = try temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let demo = try await GameDayProcess.run(["demo", "--no-input", "--runs-dir", dir + "/runs", "--plan", root + "/scenarios/demo.yaml"],
+        let demo = try await GameDayProcess.run(["demo", "--no-input", "--runs-dir", dir + "/runs", "--plan", root + "/scenarios/demo.yaml",
+                                                 "--console", "127.0.0.1:0"],
                                                 timeout: .seconds(240))
         #expect(demo.status == 0, "exit \(demo.status): \(demo.stderr.suffix(3000))")
+        #expect(Set(consoleLinks(demo.stderr).keys) == ["facilitator", "participant", "observer"], "demo --console printed no links")
         let postmortemPath = demo.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(postmortemPath.hasSuffix("/postmortem.md"))
         let runDir = (postmortemPath as NSString).deletingLastPathComponent
@@ -19,6 +21,7 @@ struct DemoTests {
         #expect(postmortem.contains("## Verdict: HELD"), "\(postmortem.prefix(1500))")
         #expect(postmortem.contains("## Detection and recovery"))
         #expect(postmortem.contains("```mermaid"))
+        #expect(FileManager.default.fileExists(atPath: runDir + "/chart-storefront.svg"))
 
         let events = journalLines(runDir)
         let injected = events.filter { $0["type"] as? String == "inject.end" && $0["ok"] as? Bool == true }

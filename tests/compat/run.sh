@@ -19,12 +19,8 @@ if [[ -z "$gameday" || ! -x "$gameday" ]]; then
     exit 2
 fi
 
-venv="$here/.venv"
-if [[ ! -x "$venv/bin/pytest" || ! -x "$venv/bin/chaos" ]] || ! "$venv/bin/python" -c 'import toxiproxy, chaostoxi' 2>/dev/null; then
-    echo "compat: creating $venv" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check toxiproxy-python chaostoolkit chaostoolkit-toxiproxy pytest
-fi
+# shellcheck source=../venv.sh
+source "$here/../venv.sh"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/gameday-compat.XXXXXX")"
 pid=""

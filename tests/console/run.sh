@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The console in a real browser: a headless Debian chromium (driven by selenium through chromium-driver, from the
+# shared test venv; nothing downloaded) opens the live page of a real `gameday run --console` against the demo fleet.
+# Screenshots are kept in $GAMEDAY_ARTIFACTS (default .build/artifacts/console). Exits non-zero on any failure.
+#
+#   GAMEDAY=path/to/gameday tests/console/run.sh      (default: .build/debug/gameday, then .build-*/debug/gameday)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+gameday="${GAMEDAY:-}"
+if [[ -z "$gameday" ]]; then
+    for candidate in "$root/.build/debug/gameday" "$root"/.build-*/debug/gameday; do
+        if [[ -x "$candidate" ]]; then gameday="$candidate"; break; fi
+    done
+fi
+if [[ -z "$gameday" || ! -x "$gameday" ]]; then
+    echo "console: no gameday binary found; run 'swift build' first or set GAMEDAY=/path/to/gameday" >&2
+    exit 2
+fi
+for tool in chromium chromedriver; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "console: $tool is missing: apt-get install chromium chromium-driver (make deps-test does)" >&2
+        exit 2
+    fi
+done
+
+# shellcheck source=../venv.sh
+source "$here/../venv.sh"
+
+export GAMEDAY="$(cd "$(dirname "$gameday")" && pwd)/$(basename "$gameday")"
+export GAMEDAY_ROOT="$root"
+export GAMEDAY_ARTIFACTS="${GAMEDAY_ARTIFACTS:-$root/.build/artifacts/console}"
+mkdir -p "$GAMEDAY_ARTIFACTS"
+"$venv/bin/pytest" -q -p no:cacheprovider "$here"

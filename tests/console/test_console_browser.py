@@ -1,0 +1,295 @@
+"""The live console in headless chromium, against a real `gameday run --console` on the demo fleet."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+
+GAMEDAY = os.environ["GAMEDAY"]
+ROOT = os.environ["GAMEDAY_ROOT"]
+ARTIFACTS = os.environ["GAMEDAY_ARTIFACTS"]
+
+
+def until(condition, timeout=20.0, every=0.05, what="condition"):
+    """Polls `condition` until it returns something truthy (returned) or `timeout` passes (fails the test)."""
+    def attempt():
+        # The page re-renders parts of itself twice a second: an element found a moment ago may be gone; ask again.
+        try:
+            return condition()
+        except StaleElementReferenceException:
+            return None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = attempt()
+        if value:
+            return value
+        time.sleep(every)
+    value = attempt()
+    assert value, f"timed out after {timeout}s waiting for {what}"
+    return value
+
+
+def journal(run_dir):
+    path = os.path.join(run_dir, "journal.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+@pytest.fixture()
+def work():
+    with tempfile.TemporaryDirectory(prefix="gameday-console-") as directory:
+        yield directory
+
+
+@pytest.fixture()
+def fleet(work):
+    """The demo fleet on free loopback ports, stopped (SIGTERM, then SIGKILL) whatever happens."""
+    process = subprocess.Popen([GAMEDAY, "demo-fleet", "up", "--dir", os.path.join(work, "fleet")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line, "the demo fleet did not start"
+        yield json.loads(line)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def plan(fleet, runbook):
+    r2 = next(r for r in fleet["replicas"] if r["name"] == "r2")
+    return f"""version: 1
+name: console-browser
+environment: staging
+runbook: {runbook}
+targets:
+  - name: r2
+    address: 127.0.0.1
+    process: {{ pidFile: "{r2['pidFile']}" }}
+health:
+  - name: storefront
+    http: {{ url: "{fleet['balancerURL']}/checkout", bodyContains: ok }}
+    interval: 300ms
+    timeout: 1s
+    failuresToUnhealthy: 2
+    successesToHealthy: 2
+  - name: replica-r2
+    http: {{ url: "{r2['url']}/health", bodyContains: ok }}
+    interval: 300ms
+    timeout: 500ms
+    failuresToUnhealthy: 2
+    successesToHealthy: 2
+guardrails:
+  - {{ check: storefront, unhealthyFor: 30s }}
+timeline: {{ baseline: 2s, recovery: 1s }}
+steps:
+  - name: freeze-r2
+    at: 0s
+    duration: 60s
+    fault: node-loss
+    targets: {{ names: [r2] }}
+    with: {{ signal: STOP }}
+"""
+
+
+def links(stderr_path):
+    found = {}
+    with open(stderr_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            words = line.split()
+            if len(words) == 4 and words[0] == "gameday:" and words[1] == "console" and words[3].startswith("http://"):
+                found[words[2]] = words[3]
+    return found if len(found) == 3 else None
+
+
+def process_state(pid_file):
+    with open(pid_file) as f:
+        pid = int(f.read().strip())
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    return stat[stat.rindex(")") + 2]
+
+
+@pytest.fixture()
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1100"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_live_console(work, fleet, browser):
+    """Phase and fault appear within 2 s of their journal events; a participant's Detected and runbook tick land in
+    the journal with name and role; an observer gets no actions; the facilitator's Abort reverts everything, exit 3."""
+    plan_path = os.path.join(work, "plan.yaml")
+    with open(plan_path, "w") as f:
+        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md")))
+    stderr_path = os.path.join(work, "run.stderr")
+    with open(stderr_path, "w") as stderr:
+        run = subprocess.Popen([GAMEDAY, "run", plan_path, "--runs-dir", os.path.join(work, "runs"), "--no-input",
+                                "--console", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
+    try:
+        urls = until(lambda: links(stderr_path), what="the console's three links")
+        runs = os.path.join(work, "runs")
+        run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None)[0])
+
+        browser.get(urls["participant"])
+        until(lambda: browser.find_element(By.ID, "plan").text == "console-browser", what="run.start on the page")
+        assert browser.find_element(By.ID, "role").text.lower().startswith("participant")
+
+        # The chaos phase and the injected fault, each within 2 s of its journal event.
+        chaos = until(lambda: next((e for e in journal(run_dir) if e["type"] == "phase" and e["phase"] == "chaos"), None), every=0.02)
+        until(lambda: browser.find_element(By.ID, "phase").get_attribute("data-phase") == "chaos", timeout=5, every=0.02)
+        seen = now_ms()
+        figures = {"phase_ms": seen - chaos["wall"]}
+        assert seen - chaos["wall"] <= 2000, f"the chaos phase showed {seen - chaos['wall']} ms after its journal event"
+        applied = until(lambda: next((e for e in journal(run_dir) if e["type"] == "inject.end" and e["ok"]), None), every=0.02)
+        # Shown at inject.begin as "applying…", then with its time left once inject.end says it is applied.
+        until(lambda: "left" in "".join(li.text for li in browser.find_elements(By.CSS_SELECTOR, f'#faults li[data-fault-id="{applied["faultID"]}"]')),
+              timeout=5, every=0.02)
+        seen = now_ms()
+        figures["fault_ms"] = seen - applied["wall"]
+        with open(os.path.join(ARTIFACTS, "latency.json"), "w") as f:
+            json.dump(figures, f)
+        assert seen - applied["wall"] <= 2000, f"the fault showed {seen - applied['wall']} ms after its inject.end"
+        fault_text = until(lambda: browser.find_element(By.CSS_SELECTOR, f'#faults li[data-fault-id="{applied["faultID"]}"]').text)
+        assert "node-loss on r2" in fault_text and "left" in fault_text
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, '.check[data-check="replica-r2"][data-state="unhealthy"]'),
+              what="replica-r2's lamp turning unhealthy")
+        assert browser.find_elements(By.CSS_SELECTOR, "#timeline #now-line")
+        assert browser.find_elements(By.CSS_SELECTOR, '.check[data-check="storefront"] svg polyline')
+
+        # Detected, from the page, lands in the journal with the person's name and role.
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Pat")
+        browser.find_element(By.ID, "detected").click()
+        until(lambda: any(e["type"] == "mark" and e["kind"] == "detected" and e.get("by") == "Pat" and e.get("role") == "participant"
+                          for e in journal(run_dir)), what="the detected mark in the journal")
+        # A runbook checklist item ticked on the page is journaled, and shows as done once the journal says so.
+        item = until(lambda: browser.find_elements(By.CSS_SELECTOR, "#runbook li[data-item] input"), what="the runbook checklist")[0]
+        item_text = item.find_element(By.XPATH, "./ancestor::li").get_attribute("data-item")
+        item.click()
+        until(lambda: any(e["type"] == "mark" and e["kind"] == "done" and e.get("text") == item_text for e in journal(run_dir)),
+              what="the runbook item in the journal")
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, "#runbook li.done"), what="the item shown done")
+        until(lambda: "detected" in browser.find_element(By.ID, "log").text)
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "console-participant.png"))
+
+        # The observer sees the same run and has no actions.
+        browser.get(urls["observer"])
+        until(lambda: browser.find_element(By.ID, "phase").get_attribute("data-phase") == "chaos")
+        assert not browser.find_element(By.ID, "actions").is_displayed()
+        assert not browser.find_element(By.ID, "abort").is_displayed()
+
+        # The facilitator aborts (with a confirmation): everything reverted, exit 3, as with SIGINT.
+        browser.get(urls["facilitator"])
+        until(lambda: browser.find_element(By.ID, "phase").get_attribute("data-phase") == "chaos")
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Fay")
+        abort = browser.find_element(By.ID, "abort")
+        until(lambda: abort.is_displayed() and abort.is_enabled(), what="the abort button")
+        abort.click()
+        until(lambda: _accept_alert(browser), timeout=5, what="the abort confirmation")
+        assert run.wait(timeout=30) == 3
+        events = journal(run_dir)
+        assert any(e["type"] == "signal" and "Fay, facilitator" in e["name"] for e in events)
+        assert all(e["ok"] for e in events if e["type"] == "revert.end")
+        assert any(e["type"] == "revert.end" for e in events)
+        assert events[-1]["type"] == "run.end" and events[-1]["status"] == "interrupted"
+        r2 = next(r for r in fleet["replicas"] if r["name"] == "r2")
+        assert process_state(r2["pidFile"]) != "T", "r2 is still stopped after the abort"
+        until(lambda: browser.find_element(By.ID, "phase").get_attribute("data-phase") == "ended", timeout=5)
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "console-facilitator-aborted.png"))
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()
+
+
+def _accept_alert(browser):
+    try:
+        browser.switch_to.alert.accept()
+        return True
+    except Exception:
+        return False
+
+
+def test_blind_drill(work, fleet, browser):
+    """A blind participant's page never shows the fault, step, target, plan or runbook; a diagnosis typed there is
+    journaled, and the facilitator's page marks it correct."""
+    plan_path = os.path.join(work, "plan.yaml")
+    with open(plan_path, "w") as f:
+        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md")))
+    stderr_path = os.path.join(work, "run.stderr")
+    with open(stderr_path, "w") as stderr:
+        run = subprocess.Popen([GAMEDAY, "run", plan_path, "--runs-dir", os.path.join(work, "runs"), "--no-input", "--blind",
+                                "--console", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
+    try:
+        urls = until(lambda: links(stderr_path), what="the console's three links")
+        runs = os.path.join(work, "runs")
+        run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None)[0])
+        browser.get(urls["participant"])
+        until(lambda: any(e["type"] == "inject.end" and e["ok"] for e in journal(run_dir)), what="the fault applied")
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, '.check[data-check="replica-r2"][data-state="unhealthy"]'),
+              what="health still visible to the blind participant")
+        assert browser.find_element(By.ID, "blind-box").is_displayed()
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Bo")
+        box = browser.find_element(By.ID, "diagnosis")
+        box.send_keys("replica r2 is frozen")
+        browser.find_element(By.CSS_SELECTOR, "#diagnosis-form button").click()
+        until(lambda: "replica r2 is frozen" in browser.find_element(By.ID, "diagnoses").text, what="the diagnosis on the page")
+        dom = browser.execute_script("return document.documentElement.outerHTML")
+        for secret in ("freeze-r2", "node-loss", "console-browser", "checkout-replica-loss", "SIGSTOP", "Runbook:"):
+            assert secret not in dom, f"the blind participant's page shows {secret!r}"
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "console-blind-participant.png"))
+
+        browser.get(urls["facilitator"])
+        button = until(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnoses li button"), what="the facilitator's verdict button")[0]
+        name = browser.find_element(By.ID, "name")
+        name.clear()
+        name.send_keys("Fay")
+        button.click()
+        until(lambda: any(e["type"] == "mark" and e["kind"] == "correct" and e.get("by") == "Fay" for e in journal(run_dir)),
+              what="the verdict in the journal")
+        until(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnoses li.correct"))
+        assert "freeze-r2" in browser.execute_script("return document.documentElement.outerHTML"), "the facilitator sees everything"
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()
