@@ -44,7 +44,7 @@ import Testing
                     && (($0[path: ["if", "required"]]?.arrayValue.contains("proxy") ?? false) || $0[path: ["then", "required"]]?.arrayValue.contains("proxy") == true) == (kind.placement == .proxy)
             }
             let properties = try #require(rule?[path: ["then", "properties", "with"]], "no rule for \(kind.id)")
-            let keys = (properties[path: ["properties"]] ?? properties[path: ["anyOf"]]?.arrayValue.last?[path: ["properties"]])?.objectKeys
+            let keys = properties[path: ["properties"]]?.objectKeys
             #expect(keys == Set(kind.keyNames), "the schema's with: keys of \(kind.id) are not its descriptor's")
         }
         let names = try #require(step[path: ["properties", "fault", "anyOf"]]?.arrayValue.first?[path: ["enum"]])

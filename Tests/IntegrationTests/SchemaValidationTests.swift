@@ -69,10 +69,10 @@ import GameDayTestSupport
         let dir = try temporaryDirectory("schema-samples")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let samples: [(name: String, text: String, valid: Bool, mentions: String)] = [
-            ("valid", Self.valid, true, ""),
-            ("variables", Self.valid.replacingOccurrences(of: "duration: 30s, fault: node-loss", with: "duration: ${D:-30s}, fault: node-loss")
-                .replacingOccurrences(of: "signal: KILL", with: "signal: ${SIGNAL:-KILL}")
-                .replacingOccurrences(of: "version: 1", with: "version: ${V:-1}"), true, ""),
+            ("valid", Self.valid, true, "valid.yaml: ok"),
+            ("variables", Self.valid.replacingOccurrences(of: "duration: 30s, fault: node-loss", with: "duration: \"${D:-30s}\", fault: node-loss")
+                .replacingOccurrences(of: "signal: KILL", with: "signal: \"${SIGNAL:-KILL}\"")
+                .replacingOccurrences(of: "version: 1", with: "version: ${V:-1}"), true, "variables.yaml: ok"),
             ("unknown-fault", Self.valid.replacingOccurrences(of: "fault: node-loss", with: "fault: explode"), false, "'explode'"),
             ("wrong-with-key", Self.valid.replacingOccurrences(of: "signal: KILL", with: "sginal: KILL"), false, "'sginal' was unexpected"),
             ("proxy-fault-without-proxy", Self.valid.replacingOccurrences(of: "fault: latency, proxy: db, with: { latency: 300ms }", with: "fault: reset, with: { timeout: 1s }"), false, "'proxy' is a required property"),
@@ -87,6 +87,26 @@ import GameDayTestSupport
             let decoder = try await GameDayProcess.run(["validate", path])
             #expect((decoder.status == 0) == sample.valid, "gameday validate disagrees on \(sample.name): \(decoder.stderr)")
         }
+    }
+
+    /// Every example in the generated fault reference (scenarios/README.md) is a step the schema accepts.
+    @Test func everyReferenceExampleValidates() throws {
+        let readme = try String(contentsOfFile: Self.root + "/scenarios/README.md", encoding: .utf8)
+        let generated = try #require(readme.components(separatedBy: "<!-- BEGIN GENERATED: faults -->").last?
+            .components(separatedBy: "<!-- END GENERATED: faults -->").first)
+        let examples = generated.components(separatedBy: "```yaml\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        #expect(examples.count >= 20, "found \(examples.count) examples in the fault reference")
+        let dir = try temporaryDirectory("schema-examples")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var files: [String] = []
+        for (index, example) in examples.enumerated() {
+            let step = example.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+            let plan = "version: 1\nname: example\nproxies: [{ name: payments, api: \"http://127.0.0.1:8474\" }]\nsteps:\n  - name: s\n    at: 0s\n    duration: 10s\n    targets: [web-1]\n\(step)\n"
+            files.append(dir + "/example-\(index).yaml")
+            try plan.write(toFile: files[index], atomically: true, encoding: .utf8)
+        }
+        let result = try validate(files)
+        #expect(result.status == 0 && result.lines.count == examples.count, "\(result.lines.filter { !$0.hasSuffix(": ok") })")
     }
 
     /// `gameday schema` prints the committed schema, and `--markdown` the reference committed in scenarios/README.md.

@@ -32,8 +32,13 @@ def main(argv):
     validator = Draft202012Validator(schema)
     status = 0
     for path in argv[2:]:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError) as error:
+            status = 1
+            print(f"{path}: invalid: not readable as YAML: {' '.join(str(error).split())}")
+            continue
         if isinstance(document, dict) and "scenarios" in document and "steps" not in document:
             print(f"{path}: skipped: scheduler configuration")
             continue

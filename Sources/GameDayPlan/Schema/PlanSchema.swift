@@ -249,7 +249,13 @@ public enum PlanSchema {
 
     private static func anyOf(_ schemas: JSONValue...) -> JSONValue { ["anyOf": .array(schemas)] }
 
-    private static func nullable(_ schema: JSONValue) -> JSONValue { anyOf(["type": "null"], schema) }
+    /// The schema, or null (an empty `key:`). A typed schema gets `null` added to its type, so a validator's message
+    /// still names the offending key rather than "not valid under any of the given schemas".
+    private static func nullable(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var fields) = schema, case .string(let type)? = fields["type"] else { return anyOf(["type": "null"], schema) }
+        fields["type"] = [.string(type), "null"]
+        return .object(fields)
+    }
 
     private static func list(_ items: JSONValue, minItems: Int? = nil) -> JSONValue {
         var out: [String: JSONValue] = ["type": "array", "items": items]
