@@ -228,11 +228,11 @@ public enum PlanSchema {
         case .stringList: return ref("textList")
         case .stringMap: return ref("textMap")
         case .selector:
-            return object(["names", "tags"], ["names": ref("textList"), "tags": ref("textMap")])
+            return object(OptionKey.ValueType.selectorKeys, ["names": ref("textList"), "tags": ref("textMap")])
         case .argv: return ref("argv")
         case .faultChoices:
             let names = registry.planNames.filter { $0 != Random.planName }.map(JSONValue.string)
-            return list(object(["fault", "with", "weight"], [
+            return list(object(OptionKey.ValueType.choiceKeys, [
                 "fault": anyOf(["enum": .array(names)], variable),
                 "with": ["type": ["object", "null"]],
                 "weight": anyOf(["type": "number", "exclusiveMinimum": 0], variable),
