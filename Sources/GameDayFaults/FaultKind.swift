@@ -93,6 +93,11 @@ public struct OptionKey: Sendable, Equatable {
         case argv
         /// A list of `{fault, with, weight}` choices.
         case faultChoices
+
+        /// The keys of a `.selector` value (the decoder's allow-list and the schema's properties).
+        public static let selectorKeys = ["names", "tags"]
+        /// The keys of each `.faultChoices` entry.
+        public static let choiceKeys = ["fault", "with", "weight"]
     }
 
     public var name: String

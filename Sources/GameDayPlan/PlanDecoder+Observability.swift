@@ -14,7 +14,7 @@ extension PlanDecoder {
 
     /// `alerts: { webhook: HOST:PORT, alertmanager: URL, matchers: [...], pollInterval, tokenEnv }`.
     func decodeAlerts(_ node: Node) -> AlertsSpec? {
-        guard let f = reader.mapping(node, "alerts", allowed: ["webhook", "alertmanager", "matchers", "pollInterval", "tokenEnv"]) else { return nil }
+        guard let f = reader.mapping(node, "alerts", allowed: PlanKeys.alerts) else { return nil }
         var spec = AlertsSpec()
         if !f.has("webhook") && !f.has("alertmanager") {
             reader.error(f.node, "alerts needs webhook (HOST:PORT to receive Alertmanager webhooks on) and/or alertmanager (its URL, to poll)")
@@ -54,7 +54,7 @@ extension PlanDecoder {
     /// `prometheus: { url, query, healthyBelow | healthyAbove, headers, bearerTokenEnv }`.
     func decodePrometheusCheck(_ node: Node, name: String) -> PrometheusCheck? {
         let what = "prometheus check '\(name)'"
-        guard let f = reader.mapping(node, what, allowed: ["url", "query", "healthyBelow", "healthyAbove", "headers", "bearerTokenEnv"]),
+        guard let f = reader.mapping(node, what, allowed: PlanKeys.prometheusCheck),
               let urlNode = reader.require(f, "url", what), let url = reader.string(urlNode, "url"),
               let queryNode = reader.require(f, "query", what), let query = reader.string(queryNode, "query") else { return nil }
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {

@@ -22,16 +22,12 @@ final class PlanDecoder {
     /// Where each named thing was defined, for cross-reference messages.
     private var stepNodes: [(step: Step, node: Node, fields: NodeReader.Fields)] = []
 
-    static let topLevelKeys = ["version", "name", "description", "environment", "runbook", "risk", "seed", "inventory",
-                               "targets", "proxies", "health", "hypothesis", "guardrails", "timeline", "steps",
-                               "alerts"]
-
     init(reader: NodeReader, baseDirectory: URL?, environment: [String: String]) {
         self.reader = reader; self.baseDirectory = baseDirectory; self.environment = environment
     }
 
     func decode(_ root: Node) -> Plan? {
-        guard let top = reader.mapping(root, "the plan", allowed: Self.topLevelKeys) else { return nil }
+        guard let top = reader.mapping(root, "the plan", allowed: PlanKeys.topLevel) else { return nil }
 
         var version = 1
         if let node = reader.require(top, "version", "the plan"), let v = reader.int(node, "version") {
@@ -111,7 +107,7 @@ final class PlanDecoder {
 
         var timeline = Timeline()
         if let node = top["timeline"], !NodeReader.isNull(node),
-           let fields = reader.mapping(node, "timeline", allowed: ["baseline", "recovery"]) {
+           let fields = reader.mapping(node, "timeline", allowed: PlanKeys.timeline) {
             if let b = reader.duration(fields["baseline"], "timeline.baseline", allowZero: true) { timeline.baseline = b }
             if let r = reader.duration(fields["recovery"], "timeline.recovery", allowZero: true) { timeline.recovery = r }
         }
@@ -163,7 +159,7 @@ final class PlanDecoder {
             let sub = PlanDecoder(reader: inventoryReader, baseDirectory: baseDirectory, environment: environment)
             var list: [Node] = []
             if case .sequence = document.root { list = inventoryReader.sequence(document.root, "the inventory") }
-            else if let fields = inventoryReader.mapping(document.root, "the inventory", allowed: ["targets"]) {
+            else if let fields = inventoryReader.mapping(document.root, "the inventory", allowed: PlanKeys.inventory) {
                 list = inventoryReader.sequence(inventoryReader.require(fields, "targets", "the inventory"), "targets")
             }
             var targets: [Target] = []
@@ -180,7 +176,7 @@ final class PlanDecoder {
     }
 
     func decodeTarget(_ node: Node) -> Target? {
-        guard let f = reader.mapping(node, "a target", allowed: ["name", "address", "tags", "access", "process"]) else { return nil }
+        guard let f = reader.mapping(node, "a target", allowed: PlanKeys.target) else { return nil }
         guard let nameNode = reader.require(f, "name", "a target"), let name = reader.string(nameNode, "target name") else { return nil }
         if name.isEmpty || name.contains(where: { $0.isWhitespace }) { reader.error(nameNode, "target name must be non-empty and contain no spaces") }
         let address = reader.string(f["address"], "address of target '\(name)'")
@@ -193,7 +189,7 @@ final class PlanDecoder {
                 case "ssh": access = .ssh(SSHAccess())
                 default: reader.error(a, "access must be local or ssh, found '\(text)'" + suggestion(text, ["local", "ssh"]))
                 }
-            } else if let af = reader.mapping(a, "access of target '\(name)'", allowed: ["ssh", "local"]) {
+            } else if let af = reader.mapping(a, "access of target '\(name)'", allowed: PlanKeys.access) {
                 if let s = af["ssh"] { access = .ssh(decodeSSH(s, target: name)) }
             }
         }
@@ -201,7 +197,7 @@ final class PlanDecoder {
             reader.error(f.node, "target '\(name)' uses ssh access and needs an 'address'")
         }
         var process: ProcessSelector?
-        if let p = f["process"], let pf = reader.mapping(p, "process of target '\(name)'", allowed: ["pidFile", "pattern", "systemdUnit"]) {
+        if let p = f["process"], let pf = reader.mapping(p, "process of target '\(name)'", allowed: PlanKeys.process) {
             let selector = ProcessSelector(pidFile: reader.string(pf["pidFile"], "pidFile"),
                                            pattern: reader.string(pf["pattern"], "pattern"),
                                            systemdUnit: reader.string(pf["systemdUnit"], "systemdUnit"))
@@ -219,7 +215,7 @@ final class PlanDecoder {
         var ssh = SSHAccess()
         if NodeReader.isNull(node) { return ssh }
         guard let f = reader.mapping(node, "ssh access of target '\(target)'",
-                                     allowed: ["user", "port", "identity", "options", "knownHosts", "allowLocalCommands"]) else { return ssh }
+                                     allowed: PlanKeys.ssh) else { return ssh }
         ssh.user = reader.string(f["user"], "ssh user")
         ssh.port = reader.int(f["port"], "ssh port", range: 1...65535)
         ssh.identity = reader.string(f["identity"], "ssh identity")
@@ -248,7 +244,7 @@ final class PlanDecoder {
     // MARK: - Proxies and checks
 
     private func decodeProxy(_ node: Node) -> ProxySpec? {
-        guard let f = reader.mapping(node, "a proxy", allowed: ["name", "listen", "upstream", "api"]) else { return nil }
+        guard let f = reader.mapping(node, "a proxy", allowed: PlanKeys.proxy) else { return nil }
         guard let nameNode = reader.require(f, "name", "a proxy"), let name = reader.string(nameNode, "proxy name") else { return nil }
         let spec = ProxySpec(name: name, listen: reader.string(f["listen"], "listen"), upstream: reader.string(f["upstream"], "upstream"),
                              api: reader.string(f["api"], "api"))
@@ -267,10 +263,9 @@ final class PlanDecoder {
     }
 
     private func decodeHealthCheck(_ node: Node) -> HealthCheckSpec? {
-        guard let f = reader.mapping(node, "a health check", allowed: ["name", "http", "tcp", "command", "prometheus", "interval", "timeout",
-                                                                      "failuresToUnhealthy", "successesToHealthy", "slowerThan"]) else { return nil }
+        guard let f = reader.mapping(node, "a health check", allowed: PlanKeys.healthCheck) else { return nil }
         guard let nameNode = reader.require(f, "name", "a health check"), let name = reader.string(nameNode, "health check name") else { return nil }
-        let kinds = ["http", "tcp", "command", "prometheus"].filter { f.has($0) }
+        let kinds = PlanKeys.healthKinds.filter { f.has($0) }
         if kinds.count != 1 {
             reader.error(f.node, "health check '\(name)' needs exactly one of http, tcp, command or prometheus")
             return nil
@@ -282,7 +277,7 @@ final class PlanDecoder {
             if case .scalar = h, let url = reader.string(h, "http") {
                 kind = .http(HTTPCheck(url: url))
             } else {
-                guard let hf = reader.mapping(h, "http check '\(name)'", allowed: ["url", "method", "expectStatus", "bodyContains", "headers"]),
+                guard let hf = reader.mapping(h, "http check '\(name)'", allowed: PlanKeys.httpCheck),
                       let urlNode = reader.require(hf, "url", "http check '\(name)'"), let url = reader.string(urlNode, "url") else { return nil }
                 var check = HTTPCheck(url: url)
                 if let m = reader.string(hf["method"], "method") { check.method = m.uppercased() }
@@ -338,8 +333,7 @@ final class PlanDecoder {
     }
 
     private func decodeHypothesis(_ node: Node, checkNames: [String]) -> HypothesisSpec? {
-        guard let f = reader.mapping(node, "a hypothesis", allowed: ["check", "availability", "latencyP50", "latencyP90", "latencyP99", "phases",
-                                                                     "valueBelow", "valueAbove"]) else { return nil }
+        guard let f = reader.mapping(node, "a hypothesis", allowed: PlanKeys.hypothesis) else { return nil }
         guard let check = checkReference(f["check"], f, what: "a hypothesis", checkNames: checkNames) else { return nil }
         var h = HypothesisSpec(check: check)
         h.availability = reader.percent(f["availability"], "availability")
@@ -361,7 +355,7 @@ final class PlanDecoder {
     }
 
     private func decodeGuardrail(_ node: Node, checkNames: [String]) -> GuardrailSpec? {
-        guard let f = reader.mapping(node, "a guardrail", allowed: ["check", "unhealthyFor", "availabilityBelow", "window"]) else { return nil }
+        guard let f = reader.mapping(node, "a guardrail", allowed: PlanKeys.guardrail) else { return nil }
         guard let check = checkReference(f["check"], f, what: "a guardrail", checkNames: checkNames) else { return nil }
         if f.has("unhealthyFor") == f.has("availabilityBelow") {
             reader.error(node, "guardrail on '\(check)' needs exactly one of unhealthyFor or availabilityBelow")
@@ -381,7 +375,7 @@ final class PlanDecoder {
     // MARK: - Steps
 
     private func decodeStep(_ node: Node, targets: [Target], proxies: [ProxySpec]) -> (Step, NodeReader.Fields)? {
-        guard let f = reader.mapping(node, "a step", allowed: ["name", "at", "duration", "fault", "targets", "proxy", "with"]) else { return nil }
+        guard let f = reader.mapping(node, "a step", allowed: PlanKeys.step) else { return nil }
         guard let nameNode = reader.require(f, "name", "a step"), let name = reader.string(nameNode, "step name") else { return nil }
         let at = reader.require(f, "at", "step '\(name)'").flatMap { reader.duration($0, "at", allowZero: true) }
         let duration = reader.require(f, "duration", "step '\(name)'").flatMap { reader.duration($0, "duration") }
@@ -410,7 +404,7 @@ final class PlanDecoder {
             checkSelector(selector, node: node, fields: nil, step: step, targets: targets)
             return selector
         }
-        guard let f = reader.mapping(node, "targets of step '\(step)'", allowed: ["names", "tags", "all", "count", "percent", "maxPercent"]) else { return nil }
+        guard let f = reader.mapping(node, "targets of step '\(step)'", allowed: PlanKeys.selector) else { return nil }
         var selector = Selector()
         selector.names = reader.stringList(f["names"], "names") ?? []
         selector.tags = reader.stringMap(f["tags"], "tags") ?? [:]

@@ -18,6 +18,7 @@ struct GameDay: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self,
             PlanCommand.self,
+            SchemaCommand.self,
             PreflightCommand.self,
             RunCommand.self,
             ReportCommand.self,

@@ -48,7 +48,7 @@ public enum Random: FaultKind {
         }
         var choices: [Options.Choice] = []
         for item in reader.sequence(list, "choices") {
-            guard let cf = reader.mapping(item, "a random choice", allowed: ["fault", "with", "weight"]),
+            guard let cf = reader.mapping(item, "a random choice", allowed: OptionKey.ValueType.choiceKeys),
                   let nameNode = reader.require(cf, "fault", "a random choice"), let name = reader.string(nameNode, "fault") else { continue }
             if FaultRegistry.canonical(name) == planName { reader.error(nameNode, "a random choice cannot itself be random"); continue }
             guard let fault = context.registry.decode(name: name, nameNode: nameNode, with: cf["with"], context: context, reader: reader) else { continue }

@@ -50,7 +50,7 @@ public enum Partition: FaultKind {
             else { reader.error(node, "action must be drop or reject, found '\(text)'") }
         }
         if let peers = with?["peers"] {
-            if let pf = reader.mapping(peers, "peers", allowed: ["names", "tags"]) {
+            if let pf = reader.mapping(peers, "peers", allowed: OptionKey.ValueType.selectorKeys) {
                 let selector = Selector(names: reader.stringList(pf["names"], "names") ?? [], tags: reader.stringMap(pf["tags"], "tags") ?? [:])
                 if !context.targets.contains(where: selector.matches) { reader.error(peers, "peers of step '\(context.step)' match no target") }
                 options.peers = selector
