@@ -78,7 +78,8 @@ public struct PreflightReport: Sendable, Codable, Equatable {
         let warningText = warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : ""
         let rehearsalText = rehearsals.isEmpty ? "" : "; \(rehearsals.count - failedRehearsals.count) of \(rehearsals.count) lease rehearsals fired on time"
         if ready {
-            return "ready: \(items.count) check\(items.count == 1 ? "" : "s") passed on \(hosts) host\(hosts == 1 ? "" : "s")\(warningText)\(rehearsalText)"
+            let on = hosts == 0 ? "" : " on \(hosts) host\(hosts == 1 ? "" : "s")"
+            return "ready: \(items.count) check\(items.count == 1 ? "" : "s") passed\(on)\(warningText)\(rehearsalText)"
         }
         var subjects: [String] = []
         for subject in failures.map(\.subject) + failedRehearsals.map(\.host) where !subjects.contains(subject) { subjects.append(subject) }

@@ -89,6 +89,8 @@ struct PreflightTests {
         ])
         #expect(report.ready && report.exitCode == 0)
         #expect(report.summary == "ready: 2 checks passed on 1 host, 1 warning")
+        let proxyOnly = PreflightReport(items: [PreflightItem(subject: "proxy payments", requirement: "API", status: .ok, detail: "2.12.0")])
+        #expect(proxyOnly.summary == "ready: 1 check passed", "no host was asked, so none is counted")
         report.items.append(PreflightItem(subject: "web-3", requirement: "netem qdisc", status: .failed, detail: "latency needs the netem qdisc: unknown",
                                           fix: "load sch_netem", steps: ["slow"]))
         #expect(!report.ready && report.exitCode == 1)
