@@ -71,6 +71,13 @@ enum ScheduleText {
         lines.append("baseline \(schedule.baseline), chaos until T+\(schedule.chaosEnd), recovery \(schedule.recovery): total \(schedule.totalDuration)")
         lines.append("health checks: " + (plan.health.isEmpty ? "none" : plan.health.map { "\($0.name) every \($0.interval)" }.joined(separator: ", ")))
         if !plan.guardrails.isEmpty { lines.append("guardrails: " + plan.guardrails.map(\.summary).joined(separator: "; ")) }
+        if let alerts = plan.alerts {
+            var sources: [String] = []
+            if let webhook = alerts.webhook { sources.append("webhooks on \(webhook)") }
+            if let api = alerts.alertmanager { sources.append("Alertmanager API \(api) every \(alerts.pollInterval)") }
+            let matching = alerts.matchers.isEmpty ? "every alert" : "alerts matching " + alerts.matchers.map(\.description).joined(separator: ", ")
+            lines.append("alerts: \(matching), from " + sources.joined(separator: " and "))
+        }
         lines.append("")
         for action in schedule.actions {
             let step = schedule.steps[action.stepIndex]

@@ -74,4 +74,12 @@ struct QuickTourTests {
         #expect(plan.stdout.contains("under the fault's flock, shared with its revert; stopped there after 8s by timeout -k 1"))
         #expect(plan.stdout.contains("waits for the fault's flock"))
     }
+
+    /// `gameday plan` says where a plan's alerts come from and which count, before anyone runs it.
+    @Test func planShowsTheAlertsSection() async throws {
+        let plan = try await GameDayProcess.run(["plan", Self.root + "/scenarios/alert-coverage.yaml"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains(#"alerts: alerts matching severity=~"page|ticket", from webhooks on 127.0.0.1:9095 and Alertmanager API http://127.0.0.1:9093"#),
+                "\(plan.stdout)")
+    }
 }
