@@ -64,7 +64,7 @@ struct ReplicaTakeoverTests {
                     "the fault was never applied: \(replicas.map(\.log))")
             // The scheduled run mirrors its journal: its inject.begin is in the database under the leader's token.
             let running = try #require(try await store.history(limit: 1).first)
-            #expect(try await store.mirroredJournal(decisionID: running.id).events.contains { $0.body.type == "inject.begin" },
+            #expect(try await #require(store as? PostgresScheduleStore).mirroredJournal(decisionID: running.id).events.contains { $0.body.type == "inject.begin" },
                     "the scheduled run did not mirror its journal into the store")
             let status = try await store.clusterStatus()
             let leaderPid = try #require(status.replicas.first { $0.id == status.leader }?.pid)

@@ -289,8 +289,9 @@ public actor SchedulerService: Service {
                                                                  plan: record.plan, at: startedAt))
         metrics.setRunInProgress(true)
 
-        var request = RunRequest(decisionID: record.id, plan: record.plan, runsDir: runsDir, seed: record.seed, abortGrace: abortGrace)
-        request.mirror = store.journalMirror(decisionID: record.id)
+        var mirrored = RunRequest(decisionID: record.id, plan: record.plan, runsDir: runsDir, seed: record.seed, abortGrace: abortGrace)
+        mirrored.mirror = store.journalMirror(decisionID: record.id)
+        let request = mirrored
         let launcher = dependencies.launcher
         let store = self.store
         let abortAt = record.abortAt

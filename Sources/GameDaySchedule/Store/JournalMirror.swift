@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GameDayCore
 import GameDayJournal
@@ -133,7 +134,7 @@ public final class JournalMirror: Sendable {
             if state.failure == nil, !state.pending.isEmpty { try? flush(&state) }
             if state.failure == nil { state.failure = "the journal mirror is closed" }
         }
-        try? connection.close().wait()
+        _ = try? wait(connection.close() as EventLoopFuture<Void>)
     }
 
     private func flush(_ state: inout State) throws {
@@ -166,12 +167,21 @@ public final class JournalMirror: Sendable {
         }
     }
 
-    /// Waits for `future`, closing the connection (which fails it) when the time limit passes first.
+    /// Waits for `future` at most the time limit; past it the connection is closed and the wait fails (a server
+    /// gone without closing its sockets, or a query that never completes, must not stall the run).
     private func wait<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
-        let connection = self.connection
-        let timer = future.eventLoop.scheduleTask(in: timeout) { _ = connection.close() }
-        defer { timer.cancel() }
-        return try future.wait()
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        let seconds = Double(timeout.nanoseconds) / 1e9
+        guard done.wait(timeout: .now() + seconds) == .success, let result = outcome.withLock({ $0 }) else {
+            connection.close().whenComplete { _ in }
+            throw ScheduleStoreError(message: "no answer from the database within \(seconds) s")
+        }
+        return try result.get()
     }
 
     static func describe(_ error: any Error) -> String {
