@@ -3,6 +3,7 @@ import GameDayCore
 import GameDayJournal
 import GameDayTestSupport
 import Logging
+import Synchronization
 import Testing
 @testable import GameDaySchedule
 
@@ -124,5 +125,67 @@ struct JournalMirrorTests {
         let runLog = (try? String(contentsOfFile: folder.appendingPathComponent("runs/gameday-run.log").path, encoding: .utf8)) ?? ""
         #expect(result.exitCode != 0 && result.exitCode != nil, "\(runLog)")
         #expect(runLog.contains("journal write failed") && runLog.contains("cannot mirror"), "\(runLog)")
+    }
+}
+
+/// `gameday report --store` and `gameday recover --store`, real processes reading a SIGKILLed run's mirrored journal.
+@Suite(.serialized, .enabled(if: PostgresCluster.available || PostgresCluster.required, "\(PostgresCluster.unavailableReason)"))
+struct StoreCommandsTests {
+    /// Runs the gameday executable; returns its exit status and its stdout and stderr together.
+    static func gameday(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// From the mirror alone: report renders the killed run; recover run on "another machine" reports the
+    /// controller-local fault as on the dead machine (exit 4, not reverted); on the run's machine it reverts it and
+    /// closes the mirrored journal with run.end.
+    @Test(.timeLimit(.minutes(1))) func reportAndRecoverReadARunFromTheStore() async throws {
+        let gameday = try SchedulerServiceTests.gamedayExecutable()
+        let cluster = try PostgresCluster.shared()
+        let database = try cluster.createDatabase()
+        defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let url = cluster.url(database: database)
+        let location = try PostgresLocation(parsing: url)
+        _ = try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) { try await $0.schemaVersion() }
+        try JournalMirrorTests.lease(cluster, database: database, token: 5)
+        let marker = folder.appendingPathComponent("marker").path
+        let plan = try JournalMirrorTests.writePlan(folder, inject: ["touch", marker], revert: ["rm", "-f", marker], hold: "1m")
+        let request = try JournalMirrorTests.request(plan: plan, folder: folder, cluster: cluster, database: database, fence: 5)
+        let pid = Mutex<Int32?>(nil)
+        let run = Task { await GameDayProcess(executable: gameday, logger: storeTestLogger).run(request) { spawned in pid.withLock { $0 = spawned } } }
+        defer { run.cancel() }
+        #expect(await eventually(timeout: .seconds(20)) { FileManager.default.fileExists(atPath: marker) }, "the fault was never applied")
+        kill(try #require(pid.withLock { $0 }), SIGKILL)
+        _ = await run.value
+        #expect(FileManager.default.fileExists(atPath: marker))
+
+        let (reportStatus, report) = try Self.gameday(gameday, ["report", "--store", url, "d-mirror"])
+        #expect(reportStatus == 0 && report.contains("mirror"), "\(report)")
+
+        try cluster.psql("UPDATE journal_event SET host = 'elsewhere'", database: database)
+        let (elsewhereStatus, elsewhere) = try Self.gameday(gameday, ["recover", "--store", url, "d-mirror"])
+        #expect(elsewhereStatus == 4 && elsewhere.contains("DEAD CONTROLLER'S MACHINE") && elsewhere.contains("elsewhere"), "\(elsewhere)")
+        #expect(FileManager.default.fileExists(atPath: marker), "a fault on the dead controller's machine was touched from another")
+
+        try cluster.psql("DELETE FROM journal_event WHERE type = 'run.end'; UPDATE journal_event SET host = '\(ProcessInfo.processInfo.hostName)'", database: database)
+        let (status, output) = try Self.gameday(gameday, ["recover", "--store", url, "d-mirror"])
+        #expect(status == 0, "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "recover --store did not revert the fault")
+        let ledger = FaultLedger(events: try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) {
+            try await $0.mirroredJournal(decisionID: "d-mirror")
+        }.events)
+        #expect(ledger.hasRunEnd && ledger.open.isEmpty)
+        #expect(try Self.gameday(gameday, ["report", "--store", url, "no-such-decision"]).0 == 2)
     }
 }
