@@ -36,6 +36,9 @@ struct RecoverCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Only list what would be reverted.")
     var dryRun = false
 
+    @Option(name: .customLong("store"), help: "Read the runs from the journals mirrored into this scheduler store (postgres://USER@HOST:PORT/DB); the arguments are then decision ids.")
+    var store: String?
+
     /// What recovering one run came to.
     private struct Tally {
         var reverted = 0
@@ -50,6 +53,7 @@ struct RecoverCommand: AsyncParsableCommand {
             throw ValidationError("--revert-deadline must be a duration such as 30s")
         }
         let logger = Logger(label: "gameday.recover")
+        if let store { return try await recoverFromStore(store, deadline: deadline, logger: logger) }
         let directories: [RunDirectory]
         if runs.isEmpty {
             let url = URL(fileURLWithPath: runsDir, isDirectory: true)

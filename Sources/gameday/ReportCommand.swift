@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import GameDayJournal
 import GameDayReport
+import GameDaySchedule
+import Logging
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Re-render RUN_DIR/postmortem.md from RUN_DIR/journal.jsonl (byte for byte what the run wrote).",
@@ -16,7 +18,11 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the postmortem on stdout instead of writing the file.")
     var stdout = false
 
-    func run() throws {
+    @Option(name: .customLong("store"), help: "Read the run from the journal mirrored into this scheduler store (postgres://USER@HOST:PORT/DB); the argument is then a decision id, and the postmortem goes to stdout.")
+    var store: String?
+
+    func run() async throws {
+        if let store { return try await reportFromStore(store, decisionID: runDirectory) }
         let directory = RunDirectory(url: URL(fileURLWithPath: runDirectory, isDirectory: true))
         guard FileManager.default.fileExists(atPath: directory.journalURL.path) else {
             Console.err("\(runDirectory): error: no journal.jsonl here; pass a run directory such as runs/20261124-101500-my-plan")
@@ -34,5 +40,27 @@ struct ReportCommand: ParsableCommand {
         try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
         try directory.writeCharts(of: contents)
         Console.out(directory.postmortemURL.path)
+    }
+}
+
+extension ReportCommand {
+    /// The postmortem of a scheduled run from its mirrored journal, on stdout (there is no run directory to write).
+    func reportFromStore(_ url: String, decisionID: String) async throws {
+        let contents: JournalContents
+        do {
+            let location = try PostgresLocation(parsing: url)
+            contents = try await PostgresScheduleStore.withStore(location, logger: Logger(label: "gameday.report")) {
+                try await $0.mirroredJournal(decisionID: decisionID)
+            }
+        } catch {
+            Console.err("gameday report: error: \(error)")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        guard !contents.events.isEmpty else {
+            Console.err("gameday report: error: no mirrored journal for decision \(decisionID) in \(url); pass a decision id from `gameday schedule history`")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        for line in contents.skippedLines { Console.err("\(decisionID):\(line): warning: unreadable mirrored event skipped") }
+        Console.raw(Postmortem.render(contents.events, integrity: JournalIntegrity(tornTail: contents.tornTail, skippedLines: contents.skippedLines)))
     }
 }

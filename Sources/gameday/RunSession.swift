@@ -10,6 +10,7 @@ import GameDayPlan
 import GameDayPreflight
 import GameDayProbes
 import GameDayReport
+import GameDaySchedule
 import Logging
 
 /// Everything one `gameday run` (or `gameday demo`) wires together: run directory, journal, proxies, probes,
@@ -85,7 +86,13 @@ struct RunSession {
         let writer = try JournalWriter(url: directory.journalURL)
         defer { writer.close() }
         let clock = SystemRunClock()
-        let recorder = SequencedRecorder(clock: clock) { event, sync in try writer.append(event, sync: sync) }
+        // A run the scheduler started on PostgreSQL mirrors every event there too (a failure aborts it like a disk's).
+        let mirror = try JournalMirrorTarget.fromEnvironment().map { try JournalMirror.connect($0, logger: logger) }
+        defer { mirror?.close() }
+        let recorder = SequencedRecorder(clock: clock) { event, sync in
+            try writer.append(event, sync: sync)
+            try mirror?.append(event, sync: sync)
+        }
 
         let context = InjectionContext(runID: directory.id, proxyAPIs: proxies.apis, dryRun: options.dryRun)
         let executors = ExecutorCatalog(runID: directory.id, logger: logger)

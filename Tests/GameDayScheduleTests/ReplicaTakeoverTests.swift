@@ -62,6 +62,10 @@ struct ReplicaTakeoverTests {
         try await location.withStore(logger: storeTestLogger) { store in
             #expect(await eventually(timeout: .seconds(45)) { FileManager.default.fileExists(atPath: marker) },
                     "the fault was never applied: \(replicas.map(\.log))")
+            // The scheduled run mirrors its journal: its inject.begin is in the database under the leader's token.
+            let running = try #require(try await store.history(limit: 1).first)
+            #expect(try await #require(store as? PostgresScheduleStore).mirroredJournal(decisionID: running.id).events.contains { $0.body.type == "inject.begin" },
+                    "the scheduled run did not mirror its journal into the store")
             let status = try await store.clusterStatus()
             let leaderPid = try #require(status.replicas.first { $0.id == status.leader }?.pid)
             kill(leaderPid, SIGKILL)

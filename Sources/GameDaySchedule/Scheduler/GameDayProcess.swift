@@ -33,6 +33,8 @@ public struct RunRequest: Sendable, Equatable {
     /// The run's `--revert-deadline`: how long it retries a failing revert. Shorter than the grace, so that a run
     /// normally gives up, journals what is still active and exits before it is killed.
     public var revertDeadline: Duration
+    /// Where the run mirrors its journal (a PostgreSQL store), passed in its environment; nil: no mirror.
+    public var mirror: JournalMirrorTarget?
 
     public init(decisionID: String, plan: String, runsDir: String, seed: UInt64, abortGrace: Duration, revertDeadline: Duration? = nil) {
         self.decisionID = decisionID; self.plan = plan; self.runsDir = runsDir; self.seed = seed; self.abortGrace = abortGrace
@@ -77,6 +79,14 @@ public protocol RunLaunching: Sendable {
     func run(_ request: RunRequest, onSpawn: @escaping @Sendable (Int32) async -> Void) async -> RunResult
     /// `gameday recover RUN_DIR`: reverts what the run's journal shows applied.
     func recover(runDir: String) async -> RecoverOutcome
+    /// `gameday recover --store URL DECISION`: reverts what the run's mirrored journal shows applied.
+    func recover(mirror: JournalMirrorTarget) async -> RecoverOutcome
+}
+
+extension RunLaunching {
+    public func recover(mirror: JournalMirrorTarget) async -> RecoverOutcome {
+        RecoverOutcome(exitCode: nil, output: "this launcher cannot recover a run from its mirrored journal")
+    }
 }
 
 /// Spawns the gameday executable for plans, runs and recoveries.
@@ -152,8 +162,12 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
         logger.info("spawning run", metadata: ["decision": "\(request.decisionID)", "argv": "\(([executable] + arguments).joined(separator: " "))"])
         let status: TerminationStatus
         do {
+            // The mirror's store, decision and token in the environment (not the argv `ps` shows); the password
+            // stays the daemon's own PGPASSWORD or password file, inherited.
+            let environment = Environment.inherit.updating(Dictionary(uniqueKeysWithValues: (request.mirror?.environment ?? [:])
+                .compactMap { entry in Environment.Key(rawValue: entry.key).map { ($0, Optional(entry.value)) } }))
             let result = try await Subprocess.run(.path(FilePath(executable)), arguments: Arguments(arguments),
-                                                  platformOptions: options, input: .none,
+                                                  environment: environment, platformOptions: options, input: .none,
                                                   output: .fileDescriptor(fd, closeAfterSpawningProcess: true),
                                                   error: .combinedWithOutput) { execution in
                 await onSpawn(execution.processIdentifier.value)
@@ -187,6 +201,25 @@ public struct GameDayProcess: PlanInspecting, RunLaunching {
             }
         } catch {
             return RecoverOutcome(exitCode: nil, output: "cannot run `\(executable) recover \(runDir)`: \(error)")
+        }
+    }
+
+    public func recover(mirror: JournalMirrorTarget) async -> RecoverOutcome {
+        logger.notice("running gameday recover --store", metadata: ["decision": "\(mirror.decisionID)"])
+        let environment = Environment.inherit.updating(Dictionary(uniqueKeysWithValues: mirror.environment
+            .compactMap { entry in Environment.Key(rawValue: entry.key).map { ($0, Optional(entry.value)) } }))
+        let store = mirror.environment[JournalMirrorTarget.storeVariable] ?? mirror.location.description
+        do {
+            let result = try await Subprocess.run(.path(FilePath(executable)), arguments: ["recover", "--store", store, mirror.decisionID],
+                                                  environment: environment, input: .none, output: .string(limit: 4 << 20),
+                                                  error: .string(limit: 4 << 20))
+            let output = result.standardOutput + result.standardError
+            switch result.terminationStatus {
+            case .exited(let code): return RecoverOutcome(exitCode: code, output: output)
+            case .signaled(let signal): return RecoverOutcome(exitCode: nil, output: "killed by signal \(signal): \(output)")
+            }
+        } catch {
+            return RecoverOutcome(exitCode: nil, output: "cannot run `\(executable) recover --store \(store) \(mirror.decisionID)`: \(error)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayJournal
 import Logging
 import GameDayCalendar
 
@@ -30,6 +31,10 @@ public struct RestartRecovery: Sendable {
                 await Self.terminate(pid: pid, grace: abortGrace)
             }
             let runDir = record.runsDir.flatMap { JournalInspector.runDirectories(in: $0).last }
+            if runDir == nil, let resolution = try await resolveFromMirror(record) {
+                out.append((record.id, resolution))
+                continue
+            }
             let journal = runDir.map { JournalInspector.state(ofJournal: URL(fileURLWithPath: $0).appendingPathComponent("journal.jsonl").path) } ?? .noRun
             var resolution = SchedulerStateMachine.resolveAfterRestart(journal: journal)
             if resolution.recover, runDir != nil {
@@ -46,6 +51,39 @@ public struct RestartRecovery: Sendable {
             out.append((record.id, resolution))
         }
         return out
+    }
+
+    /// A run whose directory is out of reach (on the dead leader's machine) but whose journal was mirrored into a
+    /// PostgreSQL store: the mirror decides, and `gameday recover --store` reverts what it shows open (under this
+    /// leader's token) and closes it. Nil when there is no mirror to read (then the run directory rules apply).
+    func resolveFromMirror(_ record: DecisionRecord) async throws -> RestartResolution? {
+        guard let postgres = store as? PostgresScheduleStore, let mirror = postgres.journalMirror(decisionID: record.id) else { return nil }
+        let before = FaultLedger(events: try await postgres.mirroredJournal(decisionID: record.id).events)
+        guard before.runID != nil else { return nil }
+        let state: JournalState = before.runEnd.map { .finished(status: $0.status.rawValue, stillActive: before.open.map(\.faultID)) } ?? .unfinished
+        var resolution = SchedulerStateMachine.resolveAfterRestart(journal: state)
+        resolution.detail += " (read from the journal mirrored into the store: the run directory is out of reach)"
+        if resolution.recover {
+            logger.warning("the mirrored journal shows the run did not finish reverting; running gameday recover --store",
+                           metadata: ["decision": "\(record.id)", "open": "\(before.open.map(\.faultID).joined(separator: ","))"])
+            // Not cancellable: a daemon being torn down must not kill the recover that is reverting the run's faults.
+            let launcher = self.launcher
+            let outcome = await Task { await launcher.recover(mirror: mirror) }.value
+            let after = FaultLedger(events: try await postgres.mirroredJournal(decisionID: record.id).events)
+            let open = before.open.map(\.faultID).joined(separator: ", ")
+            if outcome.nothingLeft {
+                resolution.detail += before.open.isEmpty ? "; gameday recover closed its journal" : "; gameday recover reverted \(open) from the mirrored journal"
+            } else {
+                resolution.status = .revertFailed
+                let left = after.open.map(\.faultID).joined(separator: ", ")
+                resolution.detail += "; FAULTS STILL ACTIVE: \(left.isEmpty ? open : left): \(outcome.explanation)"
+            }
+        }
+        try await store.markFinished(id: record.id, status: resolution.status, reason: "restart", detail: resolution.detail,
+                                     exitCode: nil, runDir: nil, now: Date())
+        logger.notice("resolved a decision left unfinished by a previous leader, from its mirrored journal",
+                      metadata: ["decision": "\(record.id)", "status": "\(resolution.status.rawValue)"])
+        return resolution
     }
 
     /// Whether `pid` is alive and is a gameday process working on this runs folder (so we only ever signal a

@@ -289,7 +289,9 @@ public actor SchedulerService: Service {
                                                                  plan: record.plan, at: startedAt))
         metrics.setRunInProgress(true)
 
-        let request = RunRequest(decisionID: record.id, plan: record.plan, runsDir: runsDir, seed: record.seed, abortGrace: abortGrace)
+        var mirrored = RunRequest(decisionID: record.id, plan: record.plan, runsDir: runsDir, seed: record.seed, abortGrace: abortGrace)
+        mirrored.mirror = store.journalMirror(decisionID: record.id)
+        let request = mirrored
         let launcher = dependencies.launcher
         let store = self.store
         let abortAt = record.abortAt

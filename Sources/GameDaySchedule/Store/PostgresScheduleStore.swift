@@ -118,6 +118,15 @@ public final class PostgresScheduleStore: ScheduleStoring {
             "CREATE TRIGGER day_fenced BEFORE INSERT OR UPDATE ON day FOR EACH ROW EXECUTE FUNCTION gameday_check_fence()",
             "CREATE TRIGGER decision_fenced BEFORE INSERT OR UPDATE ON decision FOR EACH ROW EXECUTE FUNCTION gameday_check_fence()",
         ],
+        // 2: the journal mirror of scheduled runs (JournalMirror), fenced like every leader's write.
+        [
+            """
+            CREATE TABLE journal_event (decision text NOT NULL, seq bigint NOT NULL, type text NOT NULL, wall bigint NOT NULL,
+                line text NOT NULL, host text NOT NULL, fence bigint, committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (decision, seq))
+            """,
+            "CREATE TRIGGER journal_event_fenced BEFORE INSERT OR UPDATE ON journal_event FOR EACH ROW EXECUTE FUNCTION gameday_check_fence()",
+        ],
     ]
 
     /// Applies the migrations this database lacks, under an advisory lock so replicas starting together do not race;

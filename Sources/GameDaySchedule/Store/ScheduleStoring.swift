@@ -59,6 +59,14 @@ public protocol ScheduleStoring: Sendable {
     func resign(replica: ReplicaIdentity) async throws
     /// Replicas, leader, token and lease age.
     func clusterStatus() async throws -> ClusterStatus
+
+    /// Where a run this replica starts for `decisionID` mirrors its journal (with the token it leads under); nil
+    /// when the store keeps no mirror (SQLite) or this replica does not lead.
+    func journalMirror(decisionID: String) -> JournalMirrorTarget?
+}
+
+extension ScheduleStoring {
+    public func journalMirror(decisionID: String) -> JournalMirrorTarget? { nil }
 }
 
 /// The state store could not be opened or used.
