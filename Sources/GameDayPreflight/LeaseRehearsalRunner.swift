@@ -23,8 +23,11 @@ public actor LeaseRehearsalRunner {
     let executorFor: @Sendable (Target) -> (any CommandExecutor)?
     let leaseSeconds: Int64
     let runID: String
-    /// Hosts rehearsed at once.
+    /// Markers applied at once (the watches, which only wait, all run together: a bound on them would start the
+    /// last hosts' leases a whole lease later).
     public var maxConcurrent = 32
+    private var applying = 0
+    private var waitingToApply: [CheckedContinuation<Void, Never>] = []
     private var applied: [String: Marker] = [:]
     public private(set) var interruptedBy: String?
 
@@ -61,7 +64,7 @@ public actor LeaseRehearsalRunner {
         if !markers.isEmpty {
             progress("gameday: rehearsing \(markers.count) lease(s) of \(leaseSeconds) s; the revert is withheld, the lease must remove each marker")
         }
-        let results = await SSHFanOut.run(markers, maxConcurrent: maxConcurrent) { marker in
+        let results = await SSHFanOut.run(markers, maxConcurrent: max(1, markers.count)) { marker in
             await self.rehearse(marker)
         }
         return results.enumerated().map { index, result in
@@ -95,7 +98,9 @@ public actor LeaseRehearsalRunner {
         // Recorded before the apply, so an interrupt during it still removes the marker.
         record(marker)
         let apply: CommandResult
+        await acquireApplySlot()
         do {
+            defer { releaseApplySlot() }
             apply = try await executor.run(LeaseCommands.apply(marker.commands, lease: marker.lease, timeout: .seconds(20)), timeout: .seconds(20))
         } catch {
             await removeMarker(marker)
@@ -136,6 +141,19 @@ public actor LeaseRehearsalRunner {
         // The lease reverted the marker and cleaned up after itself (its pid file, the lock): a revert now would
         // only repeat that. (The fleet tests check that nothing is left.)
         return LeaseRehearsal(host: name, marker: marker.kind, keeper: keeper, leaseSeconds: leaseSeconds, firedAfter: firedAfter)
+    }
+
+    /// Waits for one of `maxConcurrent` apply slots (a slot freed by `releaseApplySlot` passes straight to a waiter).
+    private func acquireApplySlot() async {
+        if applying < maxConcurrent {
+            applying += 1
+            return
+        }
+        await withCheckedContinuation { waitingToApply.append($0) }
+    }
+
+    private func releaseApplySlot() {
+        if waitingToApply.isEmpty { applying -= 1 } else { waitingToApply.removeFirst().resume() }
     }
 
     /// The normal revert: removes the marker and cancels the lease; retried once.
