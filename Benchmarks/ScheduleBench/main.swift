@@ -6,6 +6,9 @@
 import Foundation
 import GameDayCore
 import GameDayCalendar
+import GameDaySchedule
+import GameDayTestSupport
+import Logging
 
 let zone = TimeZone(identifier: "Europe/Berlin")!
 let holidays: Set<CivilDate> = Set(["2027-01-01", "2027-04-02", "2027-04-05", "2027-05-01", "2027-05-13", "2027-05-24",
@@ -40,3 +43,45 @@ for _ in 0..<repetitions {
 let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
 print("ScheduleBench: decide 365 days x 100 scenarios: \(String(format: "%.3f", seconds)) s (best of \(repetitions)); goal < 1 s: \(seconds < 1 ? "met" : "NOT met")")
 print("ScheduleBench: \(decisions) decisions drawn, \(runs) runs kept")
+
+// Issue 11: the same year persisted by each store the scheduler can use — every day's plan saved, and every decision
+// that runs carried through starting → running → held, as a leading daemon writes them (SQLite in a temporary file;
+// PostgreSQL on a throwaway loopback cluster, needs root). Printed as seconds and the PostgreSQL/SQLite ratio.
+let year = planner.forecast(from: from, days: 365, durations: durations, lastRuns: [:])
+let benchLogger = Logger(label: "gameday.bench")
+
+func persistYear(_ location: ScheduleStoreLocation) async throws -> (Double, Int) {
+    try await location.withStore(logger: benchLogger) { store in
+        _ = try await store.campaign(replica: ReplicaIdentity(id: "bench/1/a", host: "bench", pid: 1), ttl: .seconds(300))
+        let start = ContinuousClock.now
+        var writes = 0
+        for plan in year {
+            try await store.savePlan(plan, now: Date())
+            writes += 1
+            for decision in try await store.decisions(day: plan.day) where decision.status == .planned {
+                _ = try await store.markStarting(id: decision.id, runsDir: "/runs", now: Date())
+                try await store.markRunning(id: decision.id, pid: 1, now: Date())
+                try await store.markFinished(id: decision.id, status: .held, reason: nil, detail: "the hypothesis held",
+                                             exitCode: 0, runDir: "/runs/x", now: Date())
+                writes += 3
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, writes)
+    }
+}
+
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-schedulebench-\(getpid())")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+let (sqlite, writes) = try await persistYear(.sqlite(path: folder.appendingPathComponent("state.sqlite").path))
+print("ScheduleBench: persist the year (\(writes) writes: \(year.count) day plans, each run's starting/running/held) on SQLite: \(String(format: "%.3f", sqlite)) s")
+if PostgresCluster.available {
+    let cluster = try PostgresCluster.start()
+    defer { cluster.remove() }
+    let database = try cluster.createDatabase()
+    let (postgres, _) = try await persistYear(.postgres(try PostgresLocation(parsing: cluster.url(database: database))))
+    print("ScheduleBench: the same on PostgreSQL (loopback, fsync on): \(String(format: "%.3f", postgres)) s — PostgreSQL/SQLite \(String(format: "%.2f", postgres / max(sqlite, 1e-9)))x")
+} else {
+    print("ScheduleBench: PostgreSQL skipped: \(PostgresCluster.unavailableReason)")
+}
