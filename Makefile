@@ -7,7 +7,7 @@ GAMEDAY    := $(BUILD_DIR)/debug/gameday
 # nothing more; the tests need TEST_PACKAGES (namespaces, sshd, firewall tools, the Python clients' venv); the
 # benchmarks add their peers.
 BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
-TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql chromium chromium-driver python3-jsonschema python3-yaml
+TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql chromium chromium-driver python3-jsonschema python3-yaml tmux
 BENCH_PACKAGES := socat iperf3 sockperf wrk hyperfine
 
 .PHONY: all deps deps-build deps-test deps-bench build demo test test-swift test-compat test-console bench clean
@@ -55,7 +55,8 @@ test-swift:
 test-compat:
 	GAMEDAY=$(GAMEDAY) bash tests/compat/run.sh
 
-# The live console in headless chromium (selenium + chromium-driver); screenshots in $(BUILD_DIR)/artifacts/console.
+# The live console and the HTML report in headless chromium (selenium + chromium-driver); screenshots in
+# $(BUILD_DIR)/artifacts/console.
 test-console:
 	GAMEDAY=$(GAMEDAY) GAMEDAY_ARTIFACTS=$(BUILD_DIR)/artifacts/console bash tests/console/run.sh
 

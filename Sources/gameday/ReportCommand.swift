@@ -8,7 +8,7 @@ import Logging
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Re-render RUN_DIR/postmortem.md from RUN_DIR/journal.jsonl (byte for byte what the run wrote).",
+        abstract: "Re-render RUN_DIR/postmortem.md from RUN_DIR/journal.jsonl (byte for byte what the run wrote); --html adds postmortem.html.",
         discussion: "The postmortem is a pure function of the journal: nothing live is consulted."
     )
 
@@ -20,6 +20,9 @@ struct ReportCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("store"), help: "Read the run from the journal mirrored into this scheduler store (postgres://USER@HOST:PORT/DB); the argument is then a decision id, and the postmortem goes to stdout.")
     var store: String?
+
+    @Flag(help: "Also write RUN_DIR/postmortem.html: the postmortem with its charts inlined, one self-contained file (with --stdout, print the HTML).")
+    var html = false
 
     func run() async throws {
         if let store { return try await reportFromStore(store, decisionID: runDirectory) }
@@ -36,10 +39,14 @@ struct ReportCommand: AsyncParsableCommand {
         if contents.tornTail { Console.err("\(directory.journalURL.path): warning: the last line was torn (the run was killed mid-write); it is ignored") }
         for line in contents.skippedLines { Console.err("\(directory.journalURL.path):\(line):1: warning: unreadable line skipped") }
         let markdown = directory.postmortem(of: contents)
-        if stdout { Console.raw(markdown); return }
+        if stdout { Console.raw(html ? directory.htmlReport(of: contents) : markdown); return }
         try Data(markdown.utf8).write(to: directory.postmortemURL, options: .atomic)
         try directory.writeCharts(of: contents)
         Console.out(directory.postmortemURL.path)
+        if html {
+            try Data(directory.htmlReport(of: contents).utf8).write(to: directory.htmlReportURL, options: .atomic)
+            Console.out(directory.htmlReportURL.path)
+        }
     }
 }
 

@@ -17,6 +17,14 @@ extension RunDirectory {
         }
     }
 
+    /// The self-contained HTML postmortem (`gameday report --html`), written beside postmortem.md.
+    var htmlReportURL: URL { url.appendingPathComponent(HTMLReport.fileName) }
+
+    /// The postmortem as one HTML file with the charts inlined (deterministic, like the Markdown).
+    func htmlReport(of contents: JournalContents) -> String {
+        HTMLReport.render(markdown: postmortem(of: contents), charts: CheckChart.render(contents.events))
+    }
+
     /// `writeCharts`, where a failure (a full disk) is said on stderr but does not change the run's outcome: the
     /// postmortem and journal are the record, and `gameday report` draws the charts again later.
     func writeChartsOrWarn(of contents: JournalContents) {

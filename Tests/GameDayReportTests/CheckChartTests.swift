@@ -51,6 +51,41 @@ struct CheckChartTests {
         #expect(svg.components(separatedBy: "stroke-dasharray=\"3,3\"").count - 1 == marks)
     }
 
+    /// The operator-marks run with a matching alert that fired and resolved (its label carrying markup).
+    static var withAlerts: [JournalEvent] {
+        var events = Scenarios.operatorMarks
+        func alert(_ status: AlertEvent.Status) -> EventBody {
+            .alert(AlertEvent(status: status, name: "Web3Down", labels: ["alertname": "Web3Down", "instance": "web-3", "note": "<b>&</b>"],
+                              fingerprint: "f1", startsAt: "2026-11-24T01:37:38Z", source: .webhook))
+        }
+        for (t, body) in [(Int64(11_500), alert(.firing)), (Int64(21_200), alert(.resolved))] {
+            let index = events.firstIndex { $0.t > t } ?? events.endIndex
+            let origin = events[0].wall - events[0].t
+            events.insert(JournalEvent(seq: 0, t: t, wall: origin + t, body: body), at: index)
+        }
+        return events.enumerated().map { JournalEvent(seq: $0.offset + 1, t: $0.element.t, wall: $0.element.wall, body: $0.element.body) }
+    }
+
+    /// Alerts are ticks on every chart (filled diamond: firing, hollow: resolved) with an escaped label, and the
+    /// legend and Charts section mention them; the chart renders as its golden SVG, byte for byte.
+    @Test func alertTicks() throws {
+        let charts = CheckChart.render(Self.withAlerts)
+        #expect(charts.count == 2)
+        for chart in charts {
+            #expect(chart.svg.components(separatedBy: "stroke=\"#117a65\" stroke-width=\"1\" stroke-dasharray=\"1,2\"").count - 1 == 2)
+            #expect(chart.svg.contains("<title>alert firing at T+00:11.500: Web3Down {instance=&quot;web-3&quot;, note=&quot;&lt;b&gt;&amp;&lt;/b&gt;&quot;} (webhook)</title>"))
+            #expect(chart.svg.contains("<title>alert resolved at T+00:21.200: "))
+            #expect(chart.svg.contains("◆ alert"))
+            #expect(!chart.svg.contains("<b>"))
+        }
+        let web3 = try #require(charts.first { $0.name == "chart-web-3.svg" })
+        try GoldenFile.check("alerts-chart-web-3", extension: "svg", web3.svg)
+        #expect(Postmortem.render(Self.withAlerts).contains("alerts as diamonds on the time axis"))
+        // A run without alerts is drawn and described as before (no legend entry, no sentence).
+        #expect(!(try #require(CheckChart.render(Scenarios.operatorMarks).first)).svg.contains("◆ alert"))
+        #expect(!Postmortem.render(Scenarios.operatorMarks).contains("alerts as diamonds"))
+    }
+
     /// File names are safe whatever the check is called.
     @Test func fileNames() {
         #expect(CheckChart.fileName(check: "storefront") == "chart-storefront.svg")

@@ -72,7 +72,7 @@ def fleet(work):
             process.wait()
 
 
-def plan(fleet, runbook):
+def plan(fleet, runbook, duration="60s"):
     r2 = next(r for r in fleet["replicas"] if r["name"] == "r2")
     return f"""version: 1
 name: console-browser
@@ -101,7 +101,7 @@ timeline: {{ baseline: 2s, recovery: 1s }}
 steps:
   - name: freeze-r2
     at: 0s
-    duration: 60s
+    duration: {duration}
     fault: node-loss
     targets: {{ names: [r2] }}
     with: {{ signal: STOP }}
@@ -293,3 +293,37 @@ def test_blind_drill(work, fleet, browser):
             except subprocess.TimeoutExpired:
                 run.kill()
                 run.wait()
+
+
+def test_html_report(work, fleet, browser):
+    """`gameday report --html` of a real run: one self-contained file (every chart inlined as SVG, nothing fetched),
+    the same bytes when rendered again, readable in chromium; a screenshot is kept."""
+    plan_path = os.path.join(work, "plan.yaml")
+    with open(plan_path, "w") as f:
+        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md"), duration="3s"))
+    runs = os.path.join(work, "runs")
+    run = subprocess.run([GAMEDAY, "run", plan_path, "--runs-dir", runs, "--no-input"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert run.returncode in (0, 1), run.stderr
+    run_dir = os.path.join(runs, os.listdir(runs)[0])
+    report = subprocess.run([GAMEDAY, "report", "--html", run_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    assert report.returncode == 0, report.stderr
+    html_path = os.path.join(run_dir, "postmortem.html")
+    assert html_path in report.stdout.split()
+    with open(html_path, "rb") as f:
+        first = f.read()
+    assert subprocess.run([GAMEDAY, "report", "--html", run_dir], stdout=subprocess.DEVNULL, timeout=30).returncode == 0
+    with open(html_path, "rb") as f:
+        assert f.read() == first, "the HTML report is not deterministic"
+    charts = sorted(n for n in os.listdir(run_dir) if n.startswith("chart-") and n.endswith(".svg"))
+    assert charts, "the run drew no charts"
+
+    browser.get("file://" + html_path)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Postmortem: console-browser"
+    assert "freeze-r2" in browser.find_element(By.TAG_NAME, "main").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure svg")) == len(charts)
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0, "the report fetched something"
+    assert not browser.find_elements(By.CSS_SELECTOR, "img, script, link[rel=stylesheet]")
+    browser.save_screenshot(os.path.join(ARTIFACTS, "report-html.png"))
+    browser.execute_script("document.querySelector('figure').scrollIntoView()")
+    browser.save_screenshot(os.path.join(ARTIFACTS, "report-html-charts.png"))

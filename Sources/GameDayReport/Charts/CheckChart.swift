@@ -43,11 +43,16 @@ public enum CheckChart {
         let checks = chartedChecks(analysis)
         guard !checks.isEmpty else { return [] }
         var samples: [String: [(t: Int64, ms: Double?, ok: Bool)]] = [:]
+        var alerts: [(t: Int64, alert: AlertEvent)] = []
         for event in events {
-            if case .probe(let p) = event.body { samples[p.check, default: []].append((event.t, p.ms, p.ok)) }
+            switch event.body {
+            case .probe(let p): samples[p.check, default: []].append((event.t, p.ms, p.ok))
+            case .alert(let alert): alerts.append((event.t, alert))
+            default: break
+            }
         }
         return checks.map { check in
-            ChartFile(name: fileName(check: check), svg: svg(check: check, samples: samples[check] ?? [], analysis: analysis))
+            ChartFile(name: fileName(check: check), svg: svg(check: check, samples: samples[check] ?? [], analysis: analysis, alerts: alerts))
         }
     }
 
@@ -58,8 +63,10 @@ public enum CheckChart {
         doc.line("## Charts")
         doc.blank()
         doc.line("Per check: latency p50 and p99 per interval (lines) and failed probes (bars) over the run; baseline and "
-                 + "recovery shaded blue, faults shaded red, operator marks as ticks on top. The SVG files sit beside this "
-                 + "postmortem; `gameday report` re-renders them.")
+                 + "recovery shaded blue, faults shaded red, operator marks as ticks on top"
+                 + (a.timeline.contains { if case .event(let e) = $0, case .alert = e.body { return true } else { return false } }
+                    ? ", alerts as diamonds on the time axis (filled: firing, hollow: resolved)" : "")
+                 + ". The SVG files sit beside this postmortem; `gameday report` re-renders them.")
         doc.blank()
         for check in checks {
             doc.line("![\(check): latency p50/p99 and failures over time](\(fileName(check: check)))")
@@ -74,7 +81,8 @@ public enum CheckChart {
         var failures = 0
     }
 
-    static func svg(check: String, samples: [(t: Int64, ms: Double?, ok: Bool)], analysis a: RunAnalysis) -> String {
+    static func svg(check: String, samples: [(t: Int64, ms: Double?, ok: Bool)], analysis a: RunAnalysis,
+                    alerts: [(t: Int64, alert: AlertEvent)] = []) -> String {
         let end = max(a.endT, samples.last?.t ?? 0, 1)
         let bucketMs = max(minimumBucket, (end + Int64(maxBuckets) - 1) / Int64(maxBuckets))
         let count = Int(end / bucketMs) + 1
@@ -149,11 +157,22 @@ public enum CheckChart {
             out += "<g><title>\(escape(title))</title><line x1=\"\(xx)\" y1=\"\(top - 6)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#d68910\" stroke-width=\"1\" stroke-dasharray=\"3,3\"/>"
             out += "<path d=\"M\(xx),\(top - 2) l-4,-7 h8 z\" fill=\"#d68910\"/></g>\n"
         }
+        // Alerts (the journal's matching alerts: every chart, as they are not tied to a check) as ticks on the
+        // time axis: a filled diamond when one started firing, a hollow one when it resolved.
+        for (t, alert) in alerts {
+            let xx = f(x(t))
+            let firing = alert.status == .firing
+            let title = "alert \(firing ? "firing" : "resolved") at \(Format.offset(t)): \(AlertDetection.label(alert)) (\(alert.source.rawValue))"
+            out += "<g><title>\(escape(title))</title><line x1=\"\(xx)\" y1=\"\(top)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#117a65\" stroke-width=\"1\" stroke-dasharray=\"1,2\"/>"
+            out += "<path d=\"M\(xx),\(failBottom - 5) l5,5 l-5,5 l-5,-5 z\" fill=\"\(firing ? "#117a65" : "#ffffff")\" stroke=\"#117a65\"/></g>\n"
+        }
         // Title and legend.
         out += "<text x=\"\(left)\" y=\"16\" font-size=\"14\" font-weight=\"bold\">\(escape(check))</text>\n"
         out += "<text x=\"\(right)\" y=\"16\" text-anchor=\"end\">"
         out += "<tspan fill=\"#2471a3\">━ p50</tspan>  <tspan fill=\"#8e44ad\">━ p99</tspan>  <tspan fill=\"#c0392b\">▮ failed</tspan>  "
-        out += "<tspan fill=\"#e74c3c\">■ fault</tspan>  <tspan fill=\"#d68910\">▼ mark</tspan>  (interval \(seconds(bucketMs)))</text>\n"
+        out += "<tspan fill=\"#e74c3c\">■ fault</tspan>  <tspan fill=\"#d68910\">▼ mark</tspan>  "
+        if !alerts.isEmpty { out += "<tspan fill=\"#117a65\">◆ alert</tspan>  " }
+        out += "(interval \(seconds(bucketMs)))</text>\n"
         out += "</svg>\n"
         return out
     }
