@@ -27,16 +27,7 @@ struct GameDayEndToEndTests {
             targets:
 
             """
-        for host in fleet.hosts {
-            yaml += """
-                  - name: \(host.name)
-                    address: \(host.address)
-                    tags: { zone: \(host.zone) }
-                    access: { ssh: { user: root, port: 2222, identity: \(fleet.directory)/id_ed25519, knownHosts: \(fleet.directory)/known_hosts } }
-                    process: { pidFile: \(fleet.directory)/\(host.name)/service.pid }
-
-                """
-        }
+        yaml += fleet.targetsYAML
         yaml += """
             health:
               - name: h1

@@ -12,16 +12,7 @@ struct PreflightFleetTests {
     /// health check on h1's service.
     static func writePlan(_ fleet: TestFleet, steps: [(String, String, [String], String)], file: String = "plan.yaml") throws -> String {
         var yaml = "version: 1\nname: preflight-fleet\ntargets:\n"
-        for host in fleet.hosts {
-            yaml += """
-                  - name: \(host.name)
-                    address: \(host.address)
-                    tags: { zone: \(host.zone) }
-                    access: { ssh: { user: root, port: 2222, identity: \(fleet.directory)/id_ed25519, knownHosts: \(fleet.directory)/known_hosts } }
-                    process: { pidFile: \(fleet.directory)/\(host.name)/service.pid }
-
-                """
-        }
+        yaml += fleet.targetsYAML
         yaml += """
             health:
               - name: h1

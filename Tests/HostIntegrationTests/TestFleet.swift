@@ -106,6 +106,21 @@ final class TestFleet: Sendable {
 
     func host(_ name: String) -> Host { hosts.first { $0.name == name }! }
 
+    /// Every host as a plan's `targets:` entries (ssh with the fleet's key, zone tag, service by pid file), for
+    /// tests that write a plan and run `gameday` against the fleet.
+    var targetsYAML: String {
+        hosts.map { host in
+            """
+              - name: \(host.name)
+                address: \(host.address)
+                tags: { zone: \(host.zone) }
+                access: { ssh: { user: root, port: 2222, identity: \(directory)/id_ed25519, knownHosts: \(directory)/known_hosts } }
+                process: { pidFile: \(directory)/\(host.name)/service.pid }
+
+            """
+        }.joined()
+    }
+
     /// The inventory entry of a host: ssh access with the fleet's key, its service by pid file.
     func target(_ name: String, pattern: Bool = false) -> Target {
         let host = host(name)
