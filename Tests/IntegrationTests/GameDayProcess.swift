@@ -3,13 +3,17 @@ import Testing
 import GameDayTestSupport
 
 /// A running `gameday` child process with captured output.
+///
+/// stdout and stderr go to files in a private temporary directory, not to pipes: corelibs Foundation's pipe
+/// `readabilityHandler` can miss the end of file on Linux (swift-corelibs-foundation #3275), and a pipe reaches end of
+/// file only when every process holding its write end has gone — including unrelated children that other tests,
+/// running in parallel in this process, spawned while the pipe was open. Both made a complete output look truncated.
+/// A file holds everything the child wrote the moment it has exited, and can be read while it runs.
 final class GameDayProcess: @unchecked Sendable {
-    // Safe: `process` is configured before start and then only queried; pipes are read on their own threads.
+    // Safe: `process` is configured before start and then only queried; the output files are only read.
     let process = Process()
-    private let outPipe = Pipe(), errPipe = Pipe()
-    private let lock = NSLock()
-    private var outData = Data(), errData = Data()
-    private var openStreams = 2
+    private let outputDirectory: String
+    private let outPath: String, errPath: String
 
     /// `launcher`: a command that execs gameday, e.g. `["/usr/bin/nohup"]` (empty: gameday itself).
     init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, stdin: String? = nil,
@@ -22,8 +26,18 @@ final class GameDayProcess: @unchecked Sendable {
         for (k, v) in environment { env[k] = v }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardOutput = outPipe
-        process.standardError = errPipe
+        outputDirectory = try temporaryDirectory("output")
+        outPath = outputDirectory + "/stdout"
+        errPath = outputDirectory + "/stderr"
+        guard FileManager.default.createFile(atPath: outPath, contents: nil),
+              FileManager.default.createFile(atPath: errPath, contents: nil),
+              let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            throw TestSupportError("cannot create the output files in \(outputDirectory)")
+        }
+        // The child has its own copies once started; ours are closed whatever happens.
+        defer { try? out.close(); try? err.close() }
+        process.standardOutput = out
+        process.standardError = err
         if let stdin {
             let input = Pipe()
             process.standardInput = input
@@ -32,21 +46,16 @@ final class GameDayProcess: @unchecked Sendable {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        // At end of file the handler would fire forever with empty data: unregister it then.
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            if d.isEmpty { h.readabilityHandler = nil; self?.lock.withLock { self?.openStreams -= 1 } } else { self?.lock.withLock { self?.outData.append(d) } }
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            if d.isEmpty { h.readabilityHandler = nil; self?.lock.withLock { self?.openStreams -= 1 } } else { self?.lock.withLock { self?.errData.append(d) } }
-        }
         try process.run()
     }
 
+    deinit { try? FileManager.default.removeItem(atPath: outputDirectory) }
+
     var pid: Int32 { process.processIdentifier }
-    var stdout: String { lock.withLock { String(decoding: outData, as: UTF8.self) } }
-    var stderr: String { lock.withLock { String(decoding: errData, as: UTF8.self) } }
+    /// Everything written to stdout so far (complete once the process has exited).
+    var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+    /// Everything written to stderr so far.
+    var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
 
     /// Waits for exit up to `timeout`; kills the process (SIGKILL) if it overstays, and records an issue.
     @discardableResult
@@ -58,10 +67,6 @@ final class GameDayProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             process.waitUntilExit()
         }
-        // Let the pipe handlers drain: both reach end of file once every writer (the child and anything it spawned
-        // that kept its stdout/stderr) is gone. Bounded, since such a grandchild may outlive the run.
-        let drained = ContinuousClock.now + .seconds(5)
-        while lock.withLock({ openStreams > 0 }) && ContinuousClock.now < drained { try? await Task.sleep(for: .milliseconds(20)) }
         return process.terminationStatus
     }
 
