@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "GameDayInjectors", dependencies: [
             "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
-        ], swiftSettings: swiftSettings),
+        ], exclude: ["README.md"], swiftSettings: swiftSettings),
         // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
         .target(name: "GameDayProxy", dependencies: [
             "GameDayCore",
