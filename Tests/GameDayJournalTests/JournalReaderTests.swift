@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Testing
 @testable import GameDayJournal
 
@@ -46,7 +47,7 @@ import Testing
 
     /// An empty journal and a missing journal: the first reads as no events, the second is a clear error.
     @Test func emptyAndMissingFiles() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         _ = FileManager.default.createFile(atPath: url.path, contents: Data())
@@ -57,7 +58,7 @@ import Testing
 
     /// Reading a file larger than the read buffer keeps lines that straddle chunk boundaries whole.
     @Test func largeFileAcrossChunks() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let writer = try JournalWriter(url: url)
@@ -79,7 +80,7 @@ import Testing
 
     /// A real writer process killed with SIGKILL in the middle of a line leaves a journal the reader accepts.
     @Test func journalOfProcessKilledMidWriteIsReadable() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let marker = dir.appendingPathComponent("half-written")

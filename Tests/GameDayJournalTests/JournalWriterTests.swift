@@ -1,12 +1,13 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Testing
 @testable import GameDayJournal
 
 @Suite struct JournalWriterTests {
     /// Every event type survives writer → file → reader unchanged.
     @Test func roundTripsEveryEventType() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let writer = try JournalWriter(url: url)
@@ -23,7 +24,7 @@ import Testing
 
     /// One event is exactly one line, and the same event always encodes to the same bytes (sorted keys, no `\/`).
     @Test func encodingIsOneDeterministicLine() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         var outputs: [Data] = []
         for name in ["a.jsonl", "b.jsonl"] {
@@ -48,7 +49,7 @@ import Testing
 
     /// The fsync path writes durably and the events read back.
     @Test func syncedAppendsReadBack() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let writer = try JournalWriter(url: url)
@@ -59,7 +60,7 @@ import Testing
 
     /// Reopening appends after the existing events instead of truncating them.
     @Test func reopeningAppends() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let events = SampleEvents.all
@@ -74,7 +75,7 @@ import Testing
 
     /// Appending to a journal that ends in a torn line starts a fresh line, so only the torn line is lost.
     @Test func appendAfterTornLineStartsNewLine() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let events = SampleEvents.all
@@ -98,7 +99,7 @@ import Testing
 
     /// Appending after close is a clear error, not a crash or a silent drop.
     @Test func appendAfterCloseThrows() throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let writer = try JournalWriter(url: url)
@@ -121,7 +122,7 @@ import Testing
 
     /// Concurrent appends from many tasks never interleave within a line.
     @Test func concurrentAppendsStayWhole() async throws {
-        let dir = try SampleEvents.temporaryDirectory()
+        let dir = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("journal.jsonl")
         let writer = try JournalWriter(url: url)

@@ -1,4 +1,5 @@
 import Foundation
+import GameDayTestSupport
 import Testing
 @testable import GameDayJournal
 
@@ -8,7 +9,7 @@ import Testing
 
     /// A run directory is named after the UTC start second and the plan, and exposes the layout's files.
     @Test func createsNamedDirectory() throws {
-        let runs = try SampleEvents.temporaryDirectory().appendingPathComponent("runs")
+        let runs = try temporaryDirectoryURL("journal").appendingPathComponent("runs")
         defer { try? FileManager.default.removeItem(at: runs.deletingLastPathComponent()) }
         let run = try RunDirectory.create(in: runs, planName: "checkout-node-loss", date: date)
         #expect(run.id == "20261124-013726-checkout-node-loss")
@@ -23,7 +24,7 @@ import Testing
 
     /// Two runs in the same second get `-2`, `-3` instead of sharing a directory.
     @Test func sameSecondGetsSuffix() throws {
-        let runs = try SampleEvents.temporaryDirectory()
+        let runs = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: runs) }
         let ids = try (0..<3).map { _ in try RunDirectory.create(in: runs, planName: "demo", date: date).id }
         #expect(ids == ["20261124-013726-demo", "20261124-013726-demo-2", "20261124-013726-demo-3"])
@@ -31,7 +32,7 @@ import Testing
 
     /// Listing returns runs that have a journal, oldest first, with numeric suffixes in order.
     @Test func listsRunsOldestFirst() throws {
-        let runs = try SampleEvents.temporaryDirectory()
+        let runs = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: runs) }
         var created: [RunDirectory] = []
         for offset in [60.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] {
@@ -51,7 +52,7 @@ import Testing
 
     /// A plan name that would escape the runs directory is refused with a clear error.
     @Test func refusesPathLikePlanNames() throws {
-        let runs = try SampleEvents.temporaryDirectory()
+        let runs = try temporaryDirectoryURL("journal")
         defer { try? FileManager.default.removeItem(at: runs) }
         for name in ["", "..", "a/b", "../x"] {
             #expect(throws: JournalError.invalidPlanName(name)) { try RunDirectory.create(in: runs, planName: name, date: date) }

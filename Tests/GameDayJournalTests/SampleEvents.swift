@@ -59,11 +59,4 @@ enum SampleEvents {
             JournalEvent(seq: i + 1, t: Int64(i) * 1000 + 7, wall: 1_795_000_000_000 + Int64(i) * 1000 + 7, body: body)
         }
     }
-
-    /// A fresh temporary directory, removed by `cleanup`.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }

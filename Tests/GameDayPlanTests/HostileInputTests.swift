@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Testing
 @testable import GameDayPlan
 import GameDayYAML
@@ -8,7 +9,7 @@ import GameDayYAML
 struct HostileInputTests {
     /// Each of 1,200 generated hostile inputs yields a plan or a positioned error inside the input, and no crash.
     @Test func hostileCorpusIsAcceptedOrRejectedWithPositions() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectoryURL("plan")
         defer { try? FileManager.default.removeItem(at: directory) }
         var corpus = HostileCorpus(seed: 0x6A3E_D8, scenarios: try scenarioFiles())
         var rejected = 0, accepted = 0
@@ -103,7 +104,7 @@ struct HostileInputTests {
 
     /// A hostile inventory is refused by the same pre-scan, with the inventory's own file name and position.
     @Test func hostileInventoryIsRefusedWithItsPosition() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectoryURL("plan")
         defer { try? FileManager.default.removeItem(at: directory) }
         let inventory = directory.appendingPathComponent("inventory.yaml")
         try Data(("targets:\n  - name: " + String(repeating: "[", count: 10_000) + "\n").utf8).write(to: inventory)
@@ -125,12 +126,12 @@ struct HostileInputTests {
 
     /// `gameday validate` on the 10,000-deep file exits 2 with a positioned diagnostic (a real process).
     @Test func validateRefusesDeepNestingInARealProcess() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectoryURL("plan")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("deep.yaml")
         try Data(("version: 1\nname: deep\ndescription: " + String(repeating: "[", count: 10_000) + "\n").utf8).write(to: file)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try gamedayBinary())
+        process.executableURL = URL(fileURLWithPath: try GameDayExecutable.require())
         process.arguments = ["validate", file.path]
         let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
@@ -293,12 +294,6 @@ struct YAMLLines {
     }
 }
 
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gameday-plan-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 func scenarioFiles() throws -> [(name: String, bytes: [UInt8])] {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let directory = root.appendingPathComponent("scenarios")
@@ -308,17 +303,6 @@ func scenarioFiles() throws -> [(name: String, bytes: [UInt8])] {
     }
     out.append(("inventory/staging.yaml", Array(try Data(contentsOf: directory.appendingPathComponent("inventory/staging.yaml")))))
     return out
-}
-
-/// The `gameday` executable built next to this test bundle (`swift build --build-tests` builds it).
-func gamedayBinary() throws -> String {
-    var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("gameday").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "gameday (build with --build-tests)"])
 }
 
 /// "LINE:COL" of a diagnostic, or "none".

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Testing
 @testable import GameDayPlan
 
@@ -55,7 +56,7 @@ struct SSHOptionsTests {
 
     /// The same refusal applies to targets read from an inventory file, positioned in that file.
     @Test func inventoryOptionsAreChecked() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectoryURL("plan")
         defer { try? FileManager.default.removeItem(at: directory) }
         let inventory = directory.appendingPathComponent("inventory.yaml")
         try Data("targets:\n  - name: w\n    address: h\n    access: { ssh: { options: [\"LocalCommand=id\"] } }\n".utf8).write(to: inventory)

@@ -10,3 +10,8 @@ public func temporaryDirectory(_ name: String) throws -> String {
     }
     return String(cString: result)
 }
+
+/// ``temporaryDirectory(_:)`` as a file URL, for suites that work with URLs.
+public func temporaryDirectoryURL(_ name: String) throws -> URL {
+    URL(fileURLWithPath: try temporaryDirectory(name), isDirectory: true)
+}
