@@ -18,7 +18,7 @@ public enum HTMLReport {
         for chart in charts { svgs[chart.name] = chart.svg }
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        out += "<title>\(escape(title))</title>\n<style>\n\(style)</style>\n</head>\n<body>\n<main>\n"
+        out += "<title>\(markupEscaped(title))</title>\n<style>\n\(style)</style>\n</head>\n<body>\n<main>\n"
         out += Blocks(svgs: svgs).render(lines)
         out += "</main>\n</body>\n</html>\n"
         return out
@@ -52,22 +52,6 @@ public enum HTMLReport {
 
     """
 
-    /// Text with `&`, `<`, `>` and `"` escaped (safe in elements and attribute values).
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     /// A block-level renderer: paragraphs, headings, tables, lists (with indented continuations), fences, quotes.
     struct Blocks {
         let svgs: [String: String]
@@ -97,8 +81,8 @@ public enum HTMLReport {
                     i += 1
                     while i < lines.count, !lines[i].hasPrefix("```") { body.append(lines[i]); i += 1 }
                     i += 1 // the closing fence (or the end)
-                    let cls = language.isEmpty ? "" : " class=\"language-\(escape(language))\""
-                    out += "<pre><code\(cls)>" + body.map(escape).joined(separator: "\n") + "</code></pre>\n"
+                    let cls = language.isEmpty ? "" : " class=\"language-\(markupEscaped(language))\""
+                    out += "<pre><code\(cls)>" + body.map(markupEscaped).joined(separator: "\n") + "</code></pre>\n"
                 } else if line.hasPrefix(">") {
                     flush()
                     var body: [String] = []
@@ -172,7 +156,7 @@ public enum HTMLReport {
                 let kind = first.dropFirst(2).dropLast().lowercased()
                 if ["caution", "warning", "note", "important", "tip"].contains(kind) {
                     cls = " class=\"\(kind == "important" ? "caution" : kind == "tip" ? "note" : kind)\""
-                    label = "<p class=\"banner-label\">\(escape(kind.capitalized))</p>\n"
+                    label = "<p class=\"banner-label\">\(markupEscaped(kind.capitalized))</p>\n"
                     lines.removeFirst()
                 }
             }
@@ -246,11 +230,11 @@ public enum HTMLReport {
 
         /// A chart image becomes its SVG, inlined; any other image only its alt text (nothing is fetched).
         func figure(alt: String, src: String) -> String {
-            guard let svg = svgs[src] else { return "<p>[\(escape(alt))]</p>\n" }
+            guard let svg = svgs[src] else { return "<p>[\(markupEscaped(alt))]</p>\n" }
             var body = svg
             if body.hasPrefix("<?xml"), let end = body.range(of: "?>") { body = String(body[end.upperBound...]) }
             return "<figure>\n" + body.trimmingCharacters(in: .whitespacesAndNewlines)
-                + "\n<figcaption>\(escape(alt))</figcaption>\n</figure>\n"
+                + "\n<figcaption>\(markupEscaped(alt))</figcaption>\n</figure>\n"
         }
 
         /// Inline Markdown: `code`, **bold**, [links](href), ![images](src); everything else escaped.
@@ -271,7 +255,7 @@ public enum HTMLReport {
             while i < chars.count {
                 let c = chars[i]
                 if c == "`", let end = find("`", from: i + 1) {
-                    out += "<code>" + escape(String(chars[(i + 1)..<end])) + "</code>"
+                    out += "<code>" + markupEscaped(String(chars[(i + 1)..<end])) + "</code>"
                     i = end + 1
                 } else if c == "*", i + 1 < chars.count, chars[i + 1] == "*", bold || find("**", from: i + 2) != nil {
                     out += bold ? "</strong>" : "<strong>"
@@ -280,15 +264,15 @@ public enum HTMLReport {
                 } else if c == "[" || (c == "!" && i + 1 < chars.count && chars[i + 1] == "["),
                           let link = linkAt(chars, i + (c == "!" ? 1 : 0)) {
                     if c == "!" {
-                        out += "[\(escape(link.text))]"
+                        out += "[\(markupEscaped(link.text))]"
                     } else if isSafeHref(link.href) {
-                        out += "<a href=\"\(escape(link.href))\">\(inline(link.text))</a>"
+                        out += "<a href=\"\(markupEscaped(link.href))\">\(inline(link.text))</a>"
                     } else {
                         out += inline(link.text)
                     }
                     i = link.end
                 } else {
-                    out += escape(String(c))
+                    out += markupEscaped(String(c))
                     i += 1
                 }
             }

@@ -109,8 +109,8 @@ public enum CheckChart {
 
         var out = ""
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" "
-        out += "font-family=\"sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"\(escape(check)): latency and failures over time\">\n"
-        out += "<title>\(escape(check)): latency p50/p99 and failed probes over the run</title>\n"
+        out += "font-family=\"sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"\(markupEscaped(check)): latency and failures over time\">\n"
+        out += "<title>\(markupEscaped(check)): latency p50/p99 and failed probes over the run</title>\n"
         out += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
         // Phases: baseline and recovery shaded; chaos left white so the faults stand out.
         for span in a.phases.spans(end: end) where span.phase != .chaos && span.to > span.from {
@@ -154,7 +154,7 @@ public enum CheckChart {
             var title = "\(mark.kind.rawValue) at \(Format.offset(t))"
             if let text = mark.text { title += ": \(text)" }
             if let by = mark.by { title += " (by \(by))" }
-            out += "<g><title>\(escape(title))</title><line x1=\"\(xx)\" y1=\"\(top - 6)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#d68910\" stroke-width=\"1\" stroke-dasharray=\"3,3\"/>"
+            out += "<g><title>\(markupEscaped(title))</title><line x1=\"\(xx)\" y1=\"\(top - 6)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#d68910\" stroke-width=\"1\" stroke-dasharray=\"3,3\"/>"
             out += "<path d=\"M\(xx),\(top - 2) l-4,-7 h8 z\" fill=\"#d68910\"/></g>\n"
         }
         // Alerts (the journal's matching alerts: every chart, as they are not tied to a check) as ticks on the
@@ -163,11 +163,11 @@ public enum CheckChart {
             let xx = f(x(t))
             let firing = alert.status == .firing
             let title = "alert \(firing ? "firing" : "resolved") at \(Format.offset(t)): \(AlertDetection.label(alert)) (\(alert.source.rawValue))"
-            out += "<g><title>\(escape(title))</title><line x1=\"\(xx)\" y1=\"\(top)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#117a65\" stroke-width=\"1\" stroke-dasharray=\"1,2\"/>"
+            out += "<g><title>\(markupEscaped(title))</title><line x1=\"\(xx)\" y1=\"\(top)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#117a65\" stroke-width=\"1\" stroke-dasharray=\"1,2\"/>"
             out += "<path d=\"M\(xx),\(failBottom - 5) l5,5 l-5,5 l-5,-5 z\" fill=\"\(firing ? "#117a65" : "#ffffff")\" stroke=\"#117a65\"/></g>\n"
         }
         // Title and legend.
-        out += "<text x=\"\(left)\" y=\"16\" font-size=\"14\" font-weight=\"bold\">\(escape(check))</text>\n"
+        out += "<text x=\"\(left)\" y=\"16\" font-size=\"14\" font-weight=\"bold\">\(markupEscaped(check))</text>\n"
         out += "<text x=\"\(right)\" y=\"16\" text-anchor=\"end\">"
         out += "<tspan fill=\"#2471a3\">━ p50</tspan>  <tspan fill=\"#8e44ad\">━ p99</tspan>  <tspan fill=\"#c0392b\">▮ failed</tspan>  "
         out += "<tspan fill=\"#e74c3c\">■ fault</tspan>  <tspan fill=\"#d68910\">▼ mark</tspan>  "
@@ -195,7 +195,7 @@ public enum CheckChart {
 
     private static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, opacity: String? = nil, title: String) -> String {
         "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"\(fill)\""
-            + (opacity.map { " fill-opacity=\"\($0)\"" } ?? "") + "><title>\(escape(title))</title></rect>\n"
+            + (opacity.map { " fill-opacity=\"\($0)\"" } ?? "") + "><title>\(markupEscaped(title))</title></rect>\n"
     }
 
     private static func polyline(_ points: [(Double, Double)], stroke: String, label: String) -> String {
@@ -220,19 +220,5 @@ public enum CheckChart {
 
     private static func seconds(_ ms: Int64) -> String {
         ms % 1000 == 0 ? (ms >= 60_000 && ms % 60_000 == 0 ? "\(ms / 60_000)m" : "\(ms / 1000)s") : "\(f(Double(ms) / 1000))s"
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }
