@@ -86,6 +86,39 @@ struct CheckChartTests {
         #expect(!Postmortem.render(Scenarios.operatorMarks).contains("alerts as diamonds"))
     }
 
+    /// A noisy run: thousands of alerts share one tick per 8 px and status (its title counts them), so a chart stays
+    /// small — before, every alert was drawn, and 10,000 alerts made each of 50 charts about 3 MB.
+    @Test func manyAlertsShareTicks() throws {
+        var events = Scenarios.operatorMarks
+        let origin = events[0].wall - events[0].t
+        let end = try #require(events.last).t
+        let count = 5_000
+        var alerts: [JournalEvent] = []
+        for i in 0..<count {
+            let t = Int64(i) * (end - 1) / Int64(count)
+            let status: AlertEvent.Status = i % 2 == 0 ? .firing : .resolved
+            alerts.append(JournalEvent(seq: 0, t: t, wall: origin + t, body: .alert(AlertEvent(
+                status: status, name: "Noise\(i % 5)", labels: ["alertname": "Noise\(i % 5)"], fingerprint: "n\(i)",
+                startsAt: "2026-11-24T01:37:38Z", source: .api))))
+        }
+        events = (events + alerts).sorted { $0.t < $1.t }.enumerated().map {
+            JournalEvent(seq: $0.offset + 1, t: $0.element.t, wall: $0.element.wall, body: $0.element.body)
+        }
+        let chart = try #require(CheckChart.render(events).first)
+        let ticks = chart.svg.components(separatedBy: "stroke-dasharray=\"1,2\"").count - 1
+        // At most one firing and one resolved tick per 8 px of the plot (the chart is 800 px wide).
+        #expect(ticks > 0 && ticks <= 2 * 100, "\(ticks) alert ticks")
+        #expect(chart.svg.utf8.count < 150_000, "\(chart.svg.utf8.count) bytes")
+        #expect(chart.svg.contains(" alerts firing at T+"))
+        #expect(chart.svg.contains(" more</title>"))
+        // Every alert is still counted in some tick's title.
+        var counted = 0
+        for title in chart.svg.components(separatedBy: "<title>").dropFirst().map({ $0.components(separatedBy: "</title>")[0] }) {
+            if title.hasPrefix("alert ") { counted += 1 } else if let n = Int(title.prefix { $0.isNumber }), title.contains(" alerts ") { counted += n }
+        }
+        #expect(counted == count)
+    }
+
     /// File names are safe whatever the check is called.
     @Test func fileNames() {
         #expect(CheckChart.fileName(check: "storefront") == "chart-storefront.svg")

@@ -158,13 +158,15 @@ public enum CheckChart {
             out += "<path d=\"M\(xx),\(top - 2) l-4,-7 h8 z\" fill=\"#d68910\"/></g>\n"
         }
         // Alerts (the journal's matching alerts: every chart, as they are not tied to a check) as ticks on the
-        // time axis: a filled diamond when one started firing, a hollow one when it resolved.
-        for (t, alert) in alerts {
-            let xx = f(x(t))
-            let firing = alert.status == .firing
-            let title = "alert \(firing ? "firing" : "resolved") at \(Format.offset(t)): \(AlertDetection.label(alert)) (\(alert.source.rawValue))"
+        // time axis: a filled diamond when one started firing, a hollow one when it resolved. Alerts closer than a
+        // diamond's width with the same status share one tick whose title counts them, so a noisy run (thousands of
+        // alerts) keeps every chart small.
+        for tick in alertTicks(alerts, x: x) {
+            let xx = f(tick.x)
+            let title = tick.title
+            let colour = tick.firing ? "#117a65" : "#ffffff"
             out += "<g><title>\(markupEscaped(title))</title><line x1=\"\(xx)\" y1=\"\(top)\" x2=\"\(xx)\" y2=\"\(failBottom)\" stroke=\"#117a65\" stroke-width=\"1\" stroke-dasharray=\"1,2\"/>"
-            out += "<path d=\"M\(xx),\(failBottom - 5) l5,5 l-5,5 l-5,-5 z\" fill=\"\(firing ? "#117a65" : "#ffffff")\" stroke=\"#117a65\"/></g>\n"
+            out += "<path d=\"M\(xx),\(failBottom - 5) l5,5 l-5,5 l-5,-5 z\" fill=\"\(colour)\" stroke=\"#117a65\"/></g>\n"
         }
         // Title and legend.
         out += "<text x=\"\(left)\" y=\"16\" font-size=\"14\" font-weight=\"bold\">\(markupEscaped(check))</text>\n"
@@ -175,6 +177,36 @@ public enum CheckChart {
         out += "(interval \(seconds(bucketMs)))</text>\n"
         out += "</svg>\n"
         return out
+    }
+
+    /// One tick per `alertTickWidth` pixels and status, in journal order, at its first alert. A lone alert keeps its
+    /// own title; a group says how many, over which time, and names its first three.
+    static func alertTicks(_ alerts: [(t: Int64, alert: AlertEvent)], x: (Int64) -> Double)
+        -> [(x: Double, firing: Bool, title: String)] {
+        let alertTickWidth = 8.0  // a diamond is 10 px wide: closer ticks would overlap anyway
+        var groups: [(column: Int, firing: Bool, members: [(t: Int64, alert: AlertEvent)])] = []
+        var index: [Int: Int] = [:]  // column * 2 + status → position in groups
+        for item in alerts {
+            let firing = item.alert.status == .firing
+            let column = Int(x(item.t) / alertTickWidth)
+            let key = column * 2 + (firing ? 1 : 0)
+            if let i = index[key] { groups[i].members.append(item) } else {
+                index[key] = groups.count
+                groups.append((column, firing, [item]))
+            }
+        }
+        return groups.map { group in
+            let status = group.firing ? "firing" : "resolved"
+            let first = group.members[0]
+            guard group.members.count > 1, let last = group.members.last else {
+                let title = "alert \(status) at \(Format.offset(first.t)): \(AlertDetection.label(first.alert)) (\(first.alert.source.rawValue))"
+                return (x(first.t), group.firing, title)
+            }
+            let names = group.members.prefix(3).map { AlertDetection.label($0.alert) }.joined(separator: ", ")
+            let more = group.members.count > 3 ? " and \(group.members.count - 3) more" : ""
+            let title = "\(group.members.count) alerts \(status) at \(Format.offset(first.t)) – \(Format.offset(last.t)): \(names)\(more)"
+            return (x(first.t), group.firing, title)
+        }
     }
 
     /// The smallest of 1, 2, 5 × 10^k at or above `value` (at least 1 ms).
