@@ -7,7 +7,7 @@ GAMEDAY    := $(BUILD_DIR)/debug/gameday
 # nothing more; the tests need TEST_PACKAGES (namespaces, sshd, firewall tools, the Python clients' venv); the
 # benchmarks add their peers.
 BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
-TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql chromium chromium-driver python3-jsonschema python3-yaml tmux
+TEST_PACKAGES  := nftables iptables iproute2 openssh-server openssh-client stress-ng iperf3 python3-venv curl procps util-linux coreutils prometheus prometheus-alertmanager postgresql chromium chromium-driver python3-jsonschema python3-yaml tmux firefox-esr
 BENCH_PACKAGES := socat iperf3 sockperf wrk hyperfine
 
 .PHONY: all deps deps-build deps-test deps-bench build demo test test-swift test-compat test-console bench clean

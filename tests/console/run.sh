@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The console in a real browser: a headless Debian chromium (driven by selenium through chromium-driver, from the
-# shared test venv; nothing downloaded) opens the live page of a real `gameday run --console` against the demo fleet.
+# The console in real browsers: headless Debian chromium (driven by selenium through chromium-driver, from the shared
+# test venv) and headless Debian firefox-esr (driven over WebDriver BiDi by firefox_bidi.py; no geckodriver), nothing
+# downloaded, open the live page of a real `gameday run --console` against the demo fleet.
 # Screenshots are kept in $GAMEDAY_ARTIFACTS (default .build/artifacts/console). Exits non-zero on any failure.
 #
 #   GAMEDAY=path/to/gameday tests/console/run.sh      (default: .build/debug/gameday, then .build-*/debug/gameday)
@@ -25,6 +26,10 @@ for tool in chromium chromedriver; do
         exit 2
     fi
 done
+if ! command -v firefox-esr >/dev/null; then
+    echo "console: firefox-esr is missing: apt-get install firefox-esr (make deps-test does)" >&2
+    exit 2
+fi
 
 # shellcheck source=../venv.sh
 source "$here/../venv.sh"

@@ -1,10 +1,8 @@
 """The live console in headless chromium, against a real `gameday run --console` on the demo fleet."""
+import functools
 import json
 import os
-import signal
 import subprocess
-import tempfile
-import time
 
 import pytest
 from selenium import webdriver
@@ -12,118 +10,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
-GAMEDAY = os.environ["GAMEDAY"]
-ROOT = os.environ["GAMEDAY_ROOT"]
-ARTIFACTS = os.environ["GAMEDAY_ARTIFACTS"]
+from console_run import ARTIFACTS, BLIND_SECRETS, GAMEDAY, console_run, journal, now_ms, plan, process_state
+from console_run import until as _until
 
-
-def until(condition, timeout=20.0, every=0.05, what="condition"):
-    """Polls `condition` until it returns something truthy (returned) or `timeout` passes (fails the test)."""
-    def attempt():
-        # The page re-renders parts of itself twice a second: an element found a moment ago may be gone; ask again.
-        try:
-            return condition()
-        except StaleElementReferenceException:
-            return None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = attempt()
-        if value:
-            return value
-        time.sleep(every)
-    value = attempt()
-    assert value, f"timed out after {timeout}s waiting for {what}"
-    return value
-
-
-def journal(run_dir):
-    path = os.path.join(run_dir, "journal.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def now_ms():
-    return int(time.time() * 1000)
-
-
-@pytest.fixture()
-def work():
-    with tempfile.TemporaryDirectory(prefix="gameday-console-") as directory:
-        yield directory
-
-
-@pytest.fixture()
-def fleet(work):
-    """The demo fleet on free loopback ports, stopped (SIGTERM, then SIGKILL) whatever happens."""
-    process = subprocess.Popen([GAMEDAY, "demo-fleet", "up", "--dir", os.path.join(work, "fleet")],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stdout.readline()
-        assert line, "the demo fleet did not start"
-        yield json.loads(line)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def plan(fleet, runbook, duration="60s"):
-    r2 = next(r for r in fleet["replicas"] if r["name"] == "r2")
-    return f"""version: 1
-name: console-browser
-environment: staging
-runbook: {runbook}
-targets:
-  - name: r2
-    address: 127.0.0.1
-    process: {{ pidFile: "{r2['pidFile']}" }}
-health:
-  - name: storefront
-    http: {{ url: "{fleet['balancerURL']}/checkout", bodyContains: ok }}
-    interval: 300ms
-    timeout: 1s
-    failuresToUnhealthy: 2
-    successesToHealthy: 2
-  - name: replica-r2
-    http: {{ url: "{r2['url']}/health", bodyContains: ok }}
-    interval: 300ms
-    timeout: 500ms
-    failuresToUnhealthy: 2
-    successesToHealthy: 2
-guardrails:
-  - {{ check: storefront, unhealthyFor: 30s }}
-timeline: {{ baseline: 2s, recovery: 1s }}
-steps:
-  - name: freeze-r2
-    at: 0s
-    duration: {duration}
-    fault: node-loss
-    targets: {{ names: [r2] }}
-    with: {{ signal: STOP }}
-"""
-
-
-def links(stderr_path):
-    found = {}
-    with open(stderr_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            words = line.split()
-            if len(words) == 4 and words[0] == "gameday:" and words[1] == "console" and words[3].startswith("http://"):
-                found[words[2]] = words[3]
-    return found if len(found) == 3 else None
-
-
-def process_state(pid_file):
-    with open(pid_file) as f:
-        pid = int(f.read().strip())
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    return stat[stat.rindex(")") + 2]
+# The page re-renders parts of itself twice a second: an element found a moment ago may be gone; ask again.
+until = functools.partial(_until, retry_on=(StaleElementReferenceException,))
 
 
 @pytest.fixture()
@@ -142,17 +33,8 @@ def browser():
 def test_live_console(work, fleet, browser):
     """Phase and fault appear within 2 s of their journal events; a participant's Detected and runbook tick land in
     the journal with name and role; an observer gets no actions; the facilitator's Abort reverts everything, exit 3."""
-    plan_path = os.path.join(work, "plan.yaml")
-    with open(plan_path, "w") as f:
-        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md")))
-    stderr_path = os.path.join(work, "run.stderr")
-    with open(stderr_path, "w") as stderr:
-        run = subprocess.Popen([GAMEDAY, "run", plan_path, "--runs-dir", os.path.join(work, "runs"), "--no-input",
-                                "--console", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
-    try:
-        urls = until(lambda: links(stderr_path), what="the console's three links")
-        runs = os.path.join(work, "runs")
-        run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None)[0])
+    with console_run(work, fleet) as started:
+        run, urls, run_dir = started.process, started.urls, started.run_dir
 
         browser.get(urls["participant"])
         until(lambda: browser.find_element(By.ID, "plan").text == "console-browser", what="run.start on the page")
@@ -225,14 +107,6 @@ def test_live_console(work, fleet, browser):
         until(lambda: browser.find_element(By.ID, "phase").get_attribute("data-phase") == "ended", timeout=5)
         browser.execute_script("window.scrollTo(0, 0)")
         browser.save_screenshot(os.path.join(ARTIFACTS, "console-facilitator-aborted.png"))
-    finally:
-        if run.poll() is None:
-            run.send_signal(signal.SIGINT)
-            try:
-                run.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                run.kill()
-                run.wait()
 
 
 def _accept_alert(browser):
@@ -246,17 +120,8 @@ def _accept_alert(browser):
 def test_blind_drill(work, fleet, browser):
     """A blind participant's page never shows the fault, step, target, plan or runbook; a diagnosis typed there is
     journaled, and the facilitator's page marks it correct."""
-    plan_path = os.path.join(work, "plan.yaml")
-    with open(plan_path, "w") as f:
-        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md")))
-    stderr_path = os.path.join(work, "run.stderr")
-    with open(stderr_path, "w") as stderr:
-        run = subprocess.Popen([GAMEDAY, "run", plan_path, "--runs-dir", os.path.join(work, "runs"), "--no-input", "--blind",
-                                "--console", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
-    try:
-        urls = until(lambda: links(stderr_path), what="the console's three links")
-        runs = os.path.join(work, "runs")
-        run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None)[0])
+    with console_run(work, fleet, "--blind") as started:
+        urls, run_dir = started.urls, started.run_dir
         browser.get(urls["participant"])
         until(lambda: any(e["type"] == "inject.end" and e["ok"] for e in journal(run_dir)), what="the fault applied")
         until(lambda: browser.find_elements(By.CSS_SELECTOR, '.check[data-check="replica-r2"][data-state="unhealthy"]'),
@@ -270,7 +135,7 @@ def test_blind_drill(work, fleet, browser):
         browser.find_element(By.CSS_SELECTOR, "#diagnosis-form button").click()
         until(lambda: "replica r2 is frozen" in browser.find_element(By.ID, "diagnoses").text, what="the diagnosis on the page")
         dom = browser.execute_script("return document.documentElement.outerHTML")
-        for secret in ("freeze-r2", "node-loss", "console-browser", "checkout-replica-loss", "SIGSTOP", "Runbook:"):
+        for secret in BLIND_SECRETS:
             assert secret not in dom, f"the blind participant's page shows {secret!r}"
         browser.execute_script("window.scrollTo(0, 0)")
         browser.save_screenshot(os.path.join(ARTIFACTS, "console-blind-participant.png"))
@@ -285,14 +150,6 @@ def test_blind_drill(work, fleet, browser):
               what="the verdict in the journal")
         until(lambda: browser.find_elements(By.CSS_SELECTOR, "#diagnoses li.correct"))
         assert "freeze-r2" in browser.execute_script("return document.documentElement.outerHTML"), "the facilitator sees everything"
-    finally:
-        if run.poll() is None:
-            run.send_signal(signal.SIGINT)
-            try:
-                run.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                run.kill()
-                run.wait()
 
 
 def test_html_report(work, fleet, browser):
@@ -300,7 +157,7 @@ def test_html_report(work, fleet, browser):
     the same bytes when rendered again, readable in chromium; a screenshot is kept."""
     plan_path = os.path.join(work, "plan.yaml")
     with open(plan_path, "w") as f:
-        f.write(plan(fleet, os.path.join(ROOT, "runbooks", "checkout-replica-loss.md"), duration="3s"))
+        f.write(plan(fleet, duration="3s"))
     runs = os.path.join(work, "runs")
     run = subprocess.run([GAMEDAY, "run", plan_path, "--runs-dir", runs, "--no-input"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)

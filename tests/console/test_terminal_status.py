@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from test_console_browser import GAMEDAY, journal, until
+from console_run import GAMEDAY, journal, until
 
 
 def stop_plan(pid_file, duration):
