@@ -144,7 +144,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayEngineTests", dependencies: ["GameDayEngine", "GameDayCore", "GameDayFaults", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore", "GameDayFaults"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayJournalTests", dependencies: ["GameDayJournal", "GameDayCore", "GameDayFaults", "GameDayTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "GameDayReportTests", dependencies: ["GameDayReport", "GameDayCore", "GameDayJournal", "GameDayFaults"],
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayProbesTests", dependencies: ["GameDayTestSupport", "GameDayProbes", "GameDayCore", "GameDayEngine",
@@ -165,6 +166,7 @@ let package = Package(
         .testTarget(name: "GameDayHTTPTests", dependencies: [
             "GameDayHTTP", "GameDayTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
