@@ -54,8 +54,9 @@ public enum HTTPServing {
         // Past this, graceful shutdown becomes cancellation, which closes the connections still open.
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
         let group = ServiceGroup(configuration: configuration)
-        // Owned by the returned ServedApplication (or awaited below when the server never listens).
-        let task = Task {
+        // Owned by the returned ServedApplication (or awaited below when the server never listens). Detached: the
+        // server lives until stop(), not until the cancellation or graceful shutdown of whichever task started it.
+        let task = Task.detached {
             do {
                 try await group.run()
                 continuation.finish()

@@ -101,6 +101,23 @@ struct HTTPServingTests {
         await served.stop()  // idempotent
     }
 
+    /// A server started from inside a service group lives until its own stop(), not until that group shuts down
+    /// (the demo fleet outlives the call that starts it).
+    @Test func outlivesTheGroupThatStartedIt() async throws {
+        let started = Box<ServedApplication?>(nil)
+        let group = ServiceGroup(configuration: .init(services: [StartsAServer(started: started)], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await eventually(timeout: .seconds(10)) { started.current != nil })
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let served = try #require(started.current)
+        #expect(await get("http://127.0.0.1:\(served.address.port)/hello")?.status == 200)
+        await served.stop()
+        #expect(await portIsFree(served.address.port))
+    }
+
     /// The service form reports the bound address the same way (what a caller's own ServiceGroup runs).
     @Test func serviceFormReportsTheBoundPort() async throws {
         let bound = Box<Int?>(nil)
@@ -117,5 +134,14 @@ struct HTTPServingTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+}
+
+/// A service that starts a server, hands it over, and returns on graceful shutdown.
+private struct StartsAServer: Service {
+    let started: Box<ServedApplication?>
+    func run() async throws {
+        started.set(try await HTTPServing.start(router: router(), host: "127.0.0.1", port: 0, logger: logger))
+        try? await gracefulShutdown()
     }
 }

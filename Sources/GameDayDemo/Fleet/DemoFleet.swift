@@ -248,17 +248,16 @@ public actor DemoFleet {
 struct RunningServices: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, Never>
-    private let ended: Rendezvous<(any Error)?>
+    private let ended: ServicesEnd
 
     static func start(_ services: [any Service], logger: Logger) -> RunningServices {
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        let ended = Rendezvous<(any Error)?>()
+        let ended = ServicesEnd()
         let task = Task.detached {
             do {
                 try await group.run()
-                await ended.resolve(.success(nil))
             } catch {
-                await ended.resolve(.success(error))
+                await ended.record(error)
             }
         }
         return RunningServices(group: group, task: task, ended: ended)
@@ -266,7 +265,7 @@ struct RunningServices: Sendable {
 
     /// The error the group ended with, if it already ended with one.
     func endError() async -> (any Error)? {
-        await ended.peek() ?? nil
+        await ended.error
     }
 
     func stop() async {
@@ -275,37 +274,10 @@ struct RunningServices: Sendable {
     }
 }
 
-/// A value that arrives once (the first resolution wins) and can be awaited by any number of tasks.
-actor Rendezvous<Value: Sendable> {
-    private enum State {
-        case waiting([CheckedContinuation<Value, any Error>])
-        case resolved(Result<Value, any Error>)
-    }
-    private var state: State = .waiting([])
-
-    func resolve(_ result: Result<Value, any Error>) {
-        guard case .waiting(let waiters) = state else { return }
-        state = .resolved(result)
-        for waiter in waiters { waiter.resume(with: result) }
-    }
-
-    func value() async throws -> Value {
-        switch state {
-        case .resolved(let result):
-            return try result.get()
-        case .waiting(var waiters):
-            return try await withCheckedThrowingContinuation { continuation in
-                waiters.append(continuation)
-                state = .waiting(waiters)
-            }
-        }
-    }
-
-    /// The value if it already arrived successfully.
-    func peek() -> Value? {
-        if case .resolved(.success(let value)) = state { return value }
-        return nil
-    }
+/// The error a group of services ended with, once it ended with one.
+actor ServicesEnd {
+    private(set) var error: (any Error)?
+    func record(_ error: any Error) { if self.error == nil { self.error = error } }
 }
 
 /// The demo fleet as a `Service`: starts it, calls `onReady`, and stops it on graceful shutdown or cancellation.
