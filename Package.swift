@@ -78,7 +78,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
@@ -100,9 +99,7 @@ let package = Package(
             "GameDayCore", "GameDayReport", "GameDayJournal", "GameDayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         // The demo fleet: replicas, supervisor, health-routing balancer.
         .target(name: "GameDayDemo", dependencies: [
