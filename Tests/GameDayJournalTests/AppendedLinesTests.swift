@@ -12,14 +12,19 @@ private func append(_ text: String, to path: String) throws {
     try handle.close()
 }
 
+/// A fresh temporary directory and the path of a journal in it (not created yet).
+private func scratchJournal(_ name: String) throws -> (directory: String, path: String) {
+    let directory = try temporaryDirectory(name)
+    return (directory, directory + "/journal.jsonl")
+}
+
 private func strings(_ read: AppendedLines.Read) -> [String] { read.lines.map { String(decoding: $0, as: UTF8.self) } }
 
 struct AppendedLinesTests {
     /// A line without its newline stays pending until the newline arrives; then it is read whole, once.
     @Test func partialLineWaitsForItsNewline() throws {
-        let dir = try temporaryDirectory("appended-partial")
+        let (dir, path) = try scratchJournal("appended-partial")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.jsonl"
         var file = AppendedLines(path: path)
         let missing = file.read()
         #expect(missing.text.isEmpty && missing.reachedEnd && !missing.restarted)
@@ -39,9 +44,8 @@ struct AppendedLinesTests {
     /// Several lines that arrive between two reads come back together, in order, each once; `maxBytes` bounds a
     /// read and the next one carries on where it stopped.
     @Test func severalLinesInOneRead() throws {
-        let dir = try temporaryDirectory("appended-several")
+        let (dir, path) = try scratchJournal("appended-several")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.jsonl"
         try append("a\nbb\n\nccc\n", to: path)
         var file = AppendedLines(path: path)
         let read = file.read()
@@ -57,9 +61,8 @@ struct AppendedLinesTests {
 
     /// A file that shrank (truncated and rewritten) is read again from its start, and the read says so.
     @Test func truncatedFileIsReadAgainFromItsStart() throws {
-        let dir = try temporaryDirectory("appended-truncated")
+        let (dir, path) = try scratchJournal("appended-truncated")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.jsonl"
         try append("first run, line one\nfirst run, line two\npart", to: path)
         var file = AppendedLines(path: path)
         #expect(strings(file.read()).count == 2)
@@ -76,9 +79,8 @@ struct AppendedLinesTests {
 
     /// With a line limit, a longer line is skipped (also when it spans reads) and the lines around it are kept.
     @Test func overlongLinesAreSkipped() throws {
-        let dir = try temporaryDirectory("appended-long")
+        let (dir, path) = try scratchJournal("appended-long")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.jsonl"
         var file = AppendedLines(path: path, maxLineBytes: 4)
         try append("ok\n12345\nfour\nlong", to: path)
         #expect(strings(file.read()) == ["ok", "four"])
@@ -89,9 +91,8 @@ struct AppendedLinesTests {
 
     /// What is pending when the writer is gone is handed over once.
     @Test func takePendingHandsOverTheTornTail() throws {
-        let dir = try temporaryDirectory("appended-tail")
+        let (dir, path) = try scratchJournal("appended-tail")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.jsonl"
         try append("done\ntorn", to: path)
         var file = AppendedLines(path: path)
         _ = file.read()
