@@ -55,9 +55,16 @@ let package = Package(
             "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayPOSIX", .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // The one way to serve HTTP: a Hummingbird application on host:port that reports its bound port, stopped within a bound.
+        .target(name: "GameDayHTTP", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         // SwiftNIO fault proxy with a Toxiproxy-compatible control API.
         .target(name: "GameDayProxy", dependencies: [
-            "GameDayCore",
+            "GameDayCore", "GameDayHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,11 +74,10 @@ let package = Package(
         ], exclude: ["CREATING_FAULTS.md"], swiftSettings: swiftSettings),
         // Alertmanager webhook receiver and API v2 poller -> alert journal events.
         .target(name: "GameDayAlerts", dependencies: [
-            "GameDayCore", "GameDayEngine",
+            "GameDayCore", "GameDayEngine", "GameDayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         // Journal -> postmortem Markdown (pure).
         .target(name: "GameDayReport", dependencies: ["GameDayCore"], swiftSettings: swiftSettings),
@@ -80,27 +86,24 @@ let package = Package(
         .target(name: "GameDayCalendar", dependencies: ["GameDayCore", "GameDayYAML"], swiftSettings: swiftSettings),
         // The scheduler daemon: service, store, process supervision, recovery, metrics, webhooks.
         .target(name: "GameDaySchedule", dependencies: [
-            "GameDayCore", "GameDayCalendar", "GameDayEngine", "GameDayJournal",
+            "GameDayCore", "GameDayCalendar", "GameDayEngine", "GameDayJournal", "GameDayHTTP",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], swiftSettings: swiftSettings),
         // The live game-day page: a view of the journal stream (SSE), operator actions as token-carrying POSTs.
         .target(name: "GameDayConsole", dependencies: [
-            "GameDayCore", "GameDayReport",
+            "GameDayCore", "GameDayReport", "GameDayJournal", "GameDayHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         // The demo fleet: replicas, supervisor, health-routing balancer.
         .target(name: "GameDayDemo", dependencies: [
-            "GameDayCore", "GameDayPOSIX",
+            "GameDayCore", "GameDayPOSIX", "GameDayHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,8 +120,7 @@ let package = Package(
         .executableTarget(name: "gameday", dependencies: [
             "GameDayCore", "GameDayFaults", "GameDayPlan", "GameDayEngine", "GameDayJournal", "GameDayProbes",
             "GameDayInjectors", "GameDayReport", "GameDayDemo", "GameDayProxy", "GameDayCalendar", "GameDaySchedule",
-            "GameDayAlerts",
-            .product(name: "Hummingbird", package: "hummingbird"),
+            "GameDayAlerts", "GameDayHTTP",
             .product(name: "Prometheus", package: "swift-prometheus"),
             "GameDayPreflight",
             "GameDayConsole",
@@ -156,6 +158,11 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayAlertsTests", dependencies: [
             "GameDayTestSupport", "GameDayAlerts", "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayHTTPTests", dependencies: [
+            "GameDayHTTP", "GameDayTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [

@@ -1,9 +1,9 @@
 import Foundation
 import GameDayCore
+import GameDayHTTP
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 
 /// Receives Alertmanager webhook notifications (`POST /`, also `/alerts` and `/webhook`) during a run.
 ///
@@ -14,7 +14,7 @@ public actor AlertWebhookServer {
 
     private enum State {
         case idle
-        case running(server: Task<Void, any Error>, group: ServiceGroup, address: String)
+        case running(ServedApplication, address: String)
         case stopped
     }
 
@@ -30,50 +30,31 @@ public actor AlertWebhookServer {
 
     /// Binds and starts serving; returns the bound `HOST:PORT` (port 0 becomes the real port).
     public func start() async throws -> String {
-        if case .running(_, _, let bound) = state { return bound }
+        if case .running(_, let bound) = state { return bound }
         guard address.isLoopback || !(token ?? "").isEmpty else {
             throw AlertsError("the alert webhook \(address) is not on loopback; it needs a token (alerts.tokenEnv)")
         }
         let router = Router(context: BasicRequestContext.self)
         let handler = Self.handler(token: token, receive: receive)
         for path in ["/", "/alerts", "/webhook"] { router.post(RouterPath(path), use: handler) }
-        let (events, continuation) = AsyncStream<Result<String, any Error>>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { channel in
-                let local = channel.localAddress
-                continuation.yield(.success(HostPort(host: local?.ipAddress ?? "?", port: local?.port ?? 0).description))
-            },
-            logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        // Owned by this actor's state and always awaited by stop().
-        let server = Task {
-            do {
-                try await group.run()
-                continuation.finish()
-            } catch {
-                continuation.yield(.failure(error))
-                continuation.finish()
-                throw error
-            }
-        }
-        var iterator = events.makeAsyncIterator()
-        guard case .success(let bound) = await iterator.next() else {
-            _ = await server.result
+        let served: ServedApplication
+        do {
+            served = try await HTTPServing.start(router: router, host: address.host, port: address.port, logger: logger)
+        } catch {
             state = .stopped
             throw AlertsError("cannot listen for alert webhooks on \(address): the address is in use or not local; pick another alerts.webhook")
         }
-        state = .running(server: server, group: group, address: bound)
+        let local = served.address.socketAddress
+        let bound = HostPort(host: local?.ipAddress ?? "?", port: local?.port ?? 0).description
+        state = .running(served, address: bound)
         return bound
     }
 
     /// Stops serving. Idempotent.
     public func stop() async {
-        guard case .running(let server, let group, _) = state else { state = .stopped; return }
+        guard case .running(let served, _) = state else { state = .stopped; return }
         state = .stopped
-        await group.triggerGracefulShutdown()
-        _ = await server.result
+        await served.stop()
     }
 
     private static func handler(token: String?, receive: @escaping @Sendable ([ObservedAlert]) async -> Void)

@@ -1,10 +1,9 @@
 import Foundation
 import GameDayCore
 import GameDayEngine
-import Hummingbird
+import GameDayHTTP
 import Logging
 import Prometheus
-import ServiceLifecycle
 import Synchronization
 import ArgumentParser
 
@@ -100,8 +99,7 @@ struct MetricsRecorder: EventRecorder {
 
 /// Serves `GET /metrics` for a run on a loopback address until stopped.
 actor RunMetricsServer {
-    private var task: Task<Void, any Error>?
-    private var group: ServiceGroup?
+    private var served: ServedApplication?
 
     /// Binds `address` (loopback only) and returns the bound `HOST:PORT`.
     func start(address text: String, metrics: RunMetrics, logger: Logger) async throws -> String {
@@ -112,38 +110,20 @@ actor RunMetricsServer {
         guard address.isLoopback else {
             throw ValidationError("--metrics-listen \(text) is not a loopback address; scrape through 127.0.0.1 (or a local agent)")
         }
-        let router = Router()
         let registry = metrics.registry
-        router.get("/metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
-        let (events, continuation) = AsyncStream<String>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-                              onServerRunning: { channel in
-                                  continuation.yield(HostPort(host: channel.localAddress?.ipAddress ?? address.host,
-                                                              port: channel.localAddress?.port ?? address.port).description)
-                              }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task {
-            defer { continuation.finish() }
-            try await group.run()
-        }
-        var iterator = events.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            _ = await task.result
+        let router = HTTPServing.metricsRouter { registry.emitToBuffer() }
+        let served: ServedApplication
+        do {
+            served = try await HTTPServing.start(router: router, host: address.host, port: address.port, logger: logger)
+        } catch {
             throw ValidationError("cannot listen for metrics on \(text): the address is in use; pick another --metrics-listen")
         }
-        self.task = task
-        self.group = group
-        return bound
+        self.served = served
+        return HostPort(host: served.address.ipAddress ?? address.host, port: served.address.port).description
     }
 
     func stop() async {
-        await group?.triggerGracefulShutdown()
-        _ = await task?.result
-        task = nil
-        group = nil
+        await served?.stop()
+        served = nil
     }
 }

@@ -9,7 +9,7 @@ import NIOCore
 struct ConsoleRoutes: Sendable {
     let access: ConsoleAccess
     let blind: Bool
-    let follower: JournalFollower
+    let follower: JournalBroadcaster
     let actions: (any ConsoleActions)?
 
     /// Largest runbook served (a runbook is a page of Markdown; anything bigger is not one).
@@ -52,7 +52,7 @@ struct ConsoleRoutes: Sendable {
                 try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
                 for await item in stream {
                     if redact, case .batch(let lines, _) = item {
-                        let shown = lines.compactMap { line in BlindView.redact(line.text).map { JournalFollower.Line($0, seq: line.seq) } }
+                        let shown = lines.compactMap { line in BlindView.redact(line.text).map { JournalBroadcaster.Line($0, seq: line.seq) } }
                         guard !shown.isEmpty else { continue }
                         try await writer.write(ByteBuffer(string: Self.sse(.lines(shown))))
                     } else {
@@ -122,7 +122,7 @@ struct ConsoleRoutes: Sendable {
     }
 
     /// Server-sent events: one per journal line, with its `seq` as the event id; or the server's clock.
-    static func sse(_ item: JournalFollower.Item) -> String {
+    static func sse(_ item: JournalBroadcaster.Item) -> String {
         switch item {
         case .batch(_, let sse):
             return sse

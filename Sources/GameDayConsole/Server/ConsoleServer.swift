@@ -1,10 +1,8 @@
 import Foundation
 import GameDayCore
+import GameDayHTTP
 import Hummingbird
 import Logging
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
 
 /// The live game-day page: serves its own HTML, CSS and JS (no external assets), streams the run's journal as
 /// server-sent events, and takes operator actions as token-carrying POSTs.
@@ -14,12 +12,12 @@ import ServiceLifecycle
 public actor ConsoleServer {
     private enum State {
         case idle
-        case running(server: Task<Void, any Error>, group: ServiceGroup, poller: Task<Void, Never>, address: HostPort)
+        case running(ServedApplication, poller: Task<Void, Never>, address: HostPort)
         case stopped
     }
 
     public nonisolated let configuration: ConsoleConfiguration
-    public nonisolated let follower = JournalFollower()
+    public nonisolated let follower = JournalBroadcaster()
     private let actions: (any ConsoleActions)?
     private let logger: Logger
     private var state = State.idle
@@ -35,44 +33,23 @@ public actor ConsoleServer {
     @discardableResult
     public func start() async throws -> HostPort {
         switch state {
-        case .running(_, _, _, let address): return address
+        case .running(_, _, let address): return address
         case .stopped: throw ConsoleError.bindFailed(address: "\(configuration.host):\(configuration.port)", reason: "the console was stopped")
         case .idle: break
         }
         let routes = ConsoleRoutes(access: configuration.access, blind: configuration.blind, follower: follower, actions: actions)
-        let (events, continuation) = AsyncStream<Result<HostPort, any Error>>.makeStream()
-        let app = Application(
-            router: routes.makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { [configuration] channel in
-                let port = channel.localAddress?.port ?? configuration.port
-                continuation.yield(.success(HostPort(host: configuration.host, port: port)))
-            },
-            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
-            logger: logger
-        )
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let server = Task {
-            do {
-                try await services.run()
-                continuation.finish()
-            } catch {
-                continuation.yield(.failure(error))
-                continuation.finish()
-                throw error
-            }
+        let served: ServedApplication
+        do {
+            served = try await HTTPServing.start(
+                router: routes.makeRouter(), host: configuration.host, port: configuration.port,
+                idleTimeout: .seconds(60), logger: logger)
+        } catch let error as HTTPServingError {
+            throw ConsoleError.bindFailed(address: "\(configuration.host):\(configuration.port)", reason: error.reason)
         }
-        var iterator = events.makeAsyncIterator()
-        let first = await iterator.next()
-        let where_ = "\(configuration.host):\(configuration.port)"
-        guard case .success(let bound) = first else {
-            if case .failure(let error) = first { throw ConsoleError.bindFailed(address: where_, reason: "\(error)") }
-            throw ConsoleError.bindFailed(address: where_, reason: "the server stopped")
-        }
+        let bound = HostPort(host: configuration.host, port: served.address.port)
         let follower = self.follower
         let poller = Task { await follower.run() }
-        state = .running(server: server, group: services, poller: poller, address: bound)
+        state = .running(served, poller: poller, address: bound)
         return bound
     }
 
@@ -93,7 +70,7 @@ public actor ConsoleServer {
 
     /// Ends every stream (after a last read of the journal) and stops the server. Idempotent.
     public func stop() async {
-        guard case .running(let server, let services, let poller, _) = state else {
+        guard case .running(let served, let poller, _) = state else {
             state = .stopped
             return
         }
@@ -101,7 +78,6 @@ public actor ConsoleServer {
         poller.cancel()
         await poller.value
         await follower.finish()
-        await services.triggerGracefulShutdown()
-        _ = await server.result
+        await served.stop()
     }
 }

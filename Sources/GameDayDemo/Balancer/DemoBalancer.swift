@@ -1,4 +1,5 @@
 import Foundation
+import GameDayHTTP
 import Hummingbird
 import Logging
 import NIOCore
@@ -86,6 +87,19 @@ public struct DemoBalancer: Sendable {
 
     /// The HTTP server on `127.0.0.1:port` (0 picks a free port); `onRunning` receives the bound port.
     public func makeApplication(port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some Service {
+        HTTPServing.application(router: router(), host: "127.0.0.1", port: port, serverName: Self.serverName,
+                                logger: core.logger) { bound in await onRunning(bound.port) }
+    }
+
+    /// Starts the server on `127.0.0.1:port` in the background; returns once it listens.
+    func start(port: Int) async throws -> ServedApplication {
+        try await HTTPServing.start(router: router(), host: "127.0.0.1", port: port, serverName: Self.serverName,
+                                    logger: core.logger)
+    }
+
+    private static let serverName = "gameday-demo-balancer"
+
+    private func router() -> Router<BasicRequestContext> {
         let core = self.core
         let router = Router()
         let metrics = DemoMetrics()
@@ -93,12 +107,7 @@ public struct DemoBalancer: Sendable {
         router.get("metrics") { _, _ in metrics.response() }
         router.get("health") { _, _ in await core.forward(path: "/health") }
         router.get("_balancer/status") { _, _ in core.statusResponse() }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "gameday-demo-balancer"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
-            logger: core.logger
-        )
+        return router
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GameDayHTTP
 import Logging
 import ServiceLifecycle
 
@@ -42,19 +43,19 @@ public actor DemoFleet {
     private let logger: Logger
 
     private enum State {
-        case running(fleet: RunningServices, payments: RunningServices)
+        case running(fleet: RunningServices, balancer: ServedApplication, payments: ServedApplication)
         case stopping(Task<Void, Never>)
         case stopped
     }
     private var state: State
 
     private init(endpoints: DemoFleetEndpoints, balancer: DemoBalancer, supervisor: ProcessSupervisor,
-                 fleet: RunningServices, payments: RunningServices, logger: Logger) {
+                 fleet: RunningServices, balancerServer: ServedApplication, payments: ServedApplication, logger: Logger) {
         self.endpoints = endpoints
         self.balancer = balancer
         self.supervisor = supervisor
         self.logger = logger
-        self.state = .running(fleet: fleet, payments: payments)
+        self.state = .running(fleet: fleet, balancer: balancerServer, payments: payments)
     }
 
     /// The balancer's current view of replica health.
@@ -109,19 +110,13 @@ public actor DemoFleet {
         let balancerPortRequest = fixed?.balancer ?? 0
 
         // Stage 1: the dependency.
-        let paymentsPort = Rendezvous<Int>()
-        let payments = RunningServices.start(
-            [DemoPayments.makeApplication(port: dependencyPortRequest, logger: logger) { await paymentsPort.resolve(.success($0)) }],
-            logger: logger,
-            onEnd: { error in await paymentsPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "dependency", reason: "it stopped"))) }
-        )
-        let dependencyPort: Int
+        let payments: ServedApplication
         do {
-            dependencyPort = try await paymentsPort.value()
+            payments = try await DemoPayments.start(port: dependencyPortRequest, logger: logger)
         } catch {
-            await payments.stop()
             throw Self.startError("dependency", error)
         }
+        let dependencyPort = payments.address.port
 
         // Stage 2: let the caller put a proxy in front of it. Its errors are the caller's own, passed on as they are.
         let replicaDependency: DemoEndpoint
@@ -156,17 +151,18 @@ public actor DemoFleet {
         let balancer = DemoBalancer(
             backends: replicas.map { BalancerBackend(name: $0.name, endpoint: DemoEndpoint(host: "127.0.0.1", port: $0.port)) },
             configuration: configuration.balancer, logger: logger)
-        let balancerPort = Rendezvous<Int>()
-        let fleetServices = RunningServices.start(
-            [supervisor,
-             balancer.makeApplication(port: balancerPortRequest) { await balancerPort.resolve(.success($0)) },
-             balancer.healthChecker],
-            logger: logger,
-            onEnd: { error in await balancerPort.resolve(.failure(error ?? DemoFleetError.serverFailedToStart(component: "balancer", reason: "it stopped"))) }
-        )
+        // The balancer binds first, so a port in use fails before any replica is started.
+        let balancerServer: ServedApplication
+        do {
+            balancerServer = try await balancer.start(port: balancerPortRequest)
+        } catch {
+            await payments.stop()
+            throw Self.startError("balancer", error)
+        }
+        let fleetServices = RunningServices.start([supervisor, balancer.healthChecker], logger: logger)
 
         do {
-            let port = try await balancerPort.value()
+            let port = balancerServer.address.port
             try await waitUntilReady(balancer: balancer, replicas: replicas, services: fleetServices,
                                      timeout: configuration.readinessTimeout)
             let endpoints = DemoFleetEndpoints(
@@ -178,9 +174,10 @@ public actor DemoFleet {
                 "replicaDependency": "\(endpoints.replicaDependencyURL)",
             ])
             return DemoFleet(endpoints: endpoints, balancer: balancer, supervisor: supervisor,
-                             fleet: fleetServices, payments: payments, logger: logger)
+                             fleet: fleetServices, balancerServer: balancerServer, payments: payments, logger: logger)
         } catch {
             await fleetServices.stop()
+            await balancerServer.stop()
             await payments.stop()
             throw Self.startError("balancer", error)
         }
@@ -190,9 +187,10 @@ public actor DemoFleet {
     /// dependency, and returns when all of it is gone. Safe to call more than once.
     public func stop() async {
         switch state {
-        case .running(let fleet, let payments):
+        case .running(let fleet, let balancer, let payments):
             // A task, so that a concurrent second caller can await the same shutdown instead of returning early.
             let work = Task {
+                await balancer.stop()
                 await fleet.stop()
                 await payments.stop()
             }
@@ -235,6 +233,9 @@ public actor DemoFleet {
 
     private static func startError(_ component: String, _ error: any Error) -> any Error {
         if error is DemoFleetError || error is CancellationError { return error }
+        if let error = error as? HTTPServingError {
+            return DemoFleetError.serverFailedToStart(component: component, reason: error.reason)
+        }
         return DemoFleetError.serverFailedToStart(component: component, reason: "\(error)")
     }
 }
@@ -247,20 +248,16 @@ public actor DemoFleet {
 struct RunningServices: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, Never>
-    private let ended: Rendezvous<(any Error)?>
+    private let ended: ServicesEnd
 
-    static func start(_ services: [any Service], logger: Logger,
-                      onEnd: @escaping @Sendable ((any Error)?) async -> Void) -> RunningServices {
+    static func start(_ services: [any Service], logger: Logger) -> RunningServices {
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        let ended = Rendezvous<(any Error)?>()
+        let ended = ServicesEnd()
         let task = Task.detached {
             do {
                 try await group.run()
-                await ended.resolve(.success(nil))
-                await onEnd(nil)
             } catch {
-                await ended.resolve(.success(error))
-                await onEnd(error)
+                await ended.record(error)
             }
         }
         return RunningServices(group: group, task: task, ended: ended)
@@ -268,7 +265,7 @@ struct RunningServices: Sendable {
 
     /// The error the group ended with, if it already ended with one.
     func endError() async -> (any Error)? {
-        await ended.peek() ?? nil
+        await ended.error
     }
 
     func stop() async {
@@ -277,37 +274,10 @@ struct RunningServices: Sendable {
     }
 }
 
-/// A value that arrives once (the first resolution wins) and can be awaited by any number of tasks.
-actor Rendezvous<Value: Sendable> {
-    private enum State {
-        case waiting([CheckedContinuation<Value, any Error>])
-        case resolved(Result<Value, any Error>)
-    }
-    private var state: State = .waiting([])
-
-    func resolve(_ result: Result<Value, any Error>) {
-        guard case .waiting(let waiters) = state else { return }
-        state = .resolved(result)
-        for waiter in waiters { waiter.resume(with: result) }
-    }
-
-    func value() async throws -> Value {
-        switch state {
-        case .resolved(let result):
-            return try result.get()
-        case .waiting(var waiters):
-            return try await withCheckedThrowingContinuation { continuation in
-                waiters.append(continuation)
-                state = .waiting(waiters)
-            }
-        }
-    }
-
-    /// The value if it already arrived successfully.
-    func peek() -> Value? {
-        if case .resolved(.success(let value)) = state { return value }
-        return nil
-    }
+/// The error a group of services ended with, once it ended with one.
+actor ServicesEnd {
+    private(set) var error: (any Error)?
+    func record(_ error: any Error) { if self.error == nil { self.error = error } }
 }
 
 /// The demo fleet as a `Service`: starts it, calls `onReady`, and stops it on graceful shutdown or cancellation.

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GameDayHTTP
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -57,22 +58,19 @@ public enum DemoReplica {
         let metrics = DemoMetrics()
         router.get("checkout") { _, _ in await metrics.measure(path: "/checkout") { await checkout(configuration: configuration, logger: logger) } }
         router.get("metrics") { _, _ in metrics.response() }
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: configuration.port),
-                                 serverName: "gameday-demo-\(configuration.name)"),
-            onServerRunning: { _ in
-                do {
-                    try PIDFile.write(ownPID, to: configuration.pidFile)
-                    logger.notice("replica listening", metadata: [
-                        "replica": "\(configuration.name)", "port": "\(configuration.port)", "pid": "\(ownPID)",
-                    ])
-                } catch {
-                    logger.error("replica could not write its pid file", metadata: ["error": "\(error)"])
-                }
-            },
+        let app = HTTPServing.application(
+            router: router, host: "127.0.0.1", port: configuration.port, serverName: "gameday-demo-\(configuration.name)",
             logger: logger
-        )
+        ) { _ in
+            do {
+                try PIDFile.write(ownPID, to: configuration.pidFile)
+                logger.notice("replica listening", metadata: [
+                    "replica": "\(configuration.name)", "port": "\(configuration.port)", "pid": "\(ownPID)",
+                ])
+            } catch {
+                logger.error("replica could not write its pid file", metadata: ["error": "\(error)"])
+            }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         if let parent = configuration.parentPID {
             services.append(.init(service: ParentWatcher(parentPID: parent, logger: logger),

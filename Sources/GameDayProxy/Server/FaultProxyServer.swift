@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayHTTP
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,7 +15,7 @@ import ServiceLifecycle
 public actor FaultProxyServer: Service {
     private enum State {
         case idle
-        case running(server: Task<Void, Error>, group: ServiceGroup, address: String)
+        case running(ServedApplication, address: String)
         case stopped
     }
 
@@ -44,7 +45,7 @@ public actor FaultProxyServer: Service {
 
     /// The API's base URL once started (`http://127.0.0.1:8474`).
     public var apiURL: String? {
-        if case .running(_, _, let address) = state { return "http://\(address)" }
+        if case .running(_, let address) = state { return "http://\(address)" }
         return nil
     }
 
@@ -52,7 +53,7 @@ public actor FaultProxyServer: Service {
     @discardableResult
     public func start() async throws -> String {
         switch state {
-        case .running(_, _, let address): return address
+        case .running(_, let address): return address
         case .stopped: throw ProxyServerError.notRunning
         case .idle: break
         }
@@ -64,40 +65,16 @@ public actor FaultProxyServer: Service {
         }
         let api = ControlAPI(collection: collection, metrics: metrics, token: configuration.token,
                              maxBodyBytes: configuration.limits.maxBodyBytes)
-        let (events, continuation) = AsyncStream<Result<String, any Error>>.makeStream()
-        let app = Application(
-            router: api.makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in
-                let address = channel.localAddress.flatMap(HostPort.init).map(\.description) ?? "?"
-                continuation.yield(.success(address))
-            },
-            eventLoopGroupProvider: .shared(group),
-            logger: logger
-        )
-        // The server runs in its own service group until shutdown() triggers its graceful shutdown; the task is
-        // owned by this actor's state and always awaited.
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let server = Task {
-            do {
-                try await services.run()
-                continuation.finish()
-            } catch {
-                continuation.yield(.failure(error))
-                continuation.finish()
-                throw error
-            }
+        let served: ServedApplication
+        do {
+            served = try await HTTPServing.start(
+                router: api.makeRouter(), host: configuration.host, port: configuration.port,
+                idleTimeout: .seconds(30), eventLoopGroup: .shared(group), logger: logger)
+        } catch let error as HTTPServingError {
+            throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: error.reason)
         }
-        var iterator = events.makeAsyncIterator()
-        let first = await iterator.next()
-        if case .failure(let error) = first {
-            throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: "\(error)")
-        }
-        guard case .success(let bound) = first else {
-            throw ProxyServerError.apiBindFailed(address: "\(configuration.host):\(configuration.port)", reason: "the server stopped")
-        }
-        state = .running(server: server, group: services, address: bound)
+        let bound = served.address.socketAddress.flatMap(HostPort.init).map(\.description) ?? "?"
+        state = .running(served, address: bound)
         logger.info("proxy API listening", metadata: [
             "address": "\(bound)", "seed": "\(seed)", "auth": "\(configuration.token == nil ? "none" : "bearer token")",
             "remote_listen": "\(configuration.allowRemoteListen ? "allowed" : "refused")",
@@ -147,14 +124,13 @@ public actor FaultProxyServer: Service {
 
     /// Stops the API and every proxy. Idempotent.
     public func shutdown() async {
-        guard case .running(let server, let services, _) = state else {
+        guard case .running(let served, _) = state else {
             state = .stopped
             return
         }
         state = .stopped
         await collection.shutdown()
-        await services.triggerGracefulShutdown()
-        _ = await server.result
+        await served.stop()
         logger.info("proxy daemon stopped")
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import GameDayHTTP
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -88,16 +88,9 @@ public struct ScheduleMetrics: Sendable {
     /// - Parameter onListening: receives the bound port (useful with port 0).
     public func server(host: String, port: Int, logger: Logger,
                        onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
-        let router = Router()
         let registry = self.registry
-        router.get("/metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: registry.emitToString())))
-        }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "gameday-schedule"),
-                           onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
-                           logger: logger)
+        return HTTPServing.application(router: HTTPServing.metricsRouter { registry.emitToBuffer() }, host: host, port: port,
+                                       serverName: "gameday-schedule", logger: logger) { bound in await onListening(bound.port) }
     }
 }
 

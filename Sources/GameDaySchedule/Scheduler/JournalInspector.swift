@@ -12,56 +12,37 @@ import GameDayCalendar
 /// its end — its tail included — in bounded memory. A line still being written is left for the
 /// next read; once the run is over, `readToEnd` treats an undecodable last line as torn (ignored).
 public struct JournalFollower: Sendable {
-    /// Bytes read per chunk.
-    static let chunkBytes = 4 << 20
-
-    public let path: String
-    private var offset: UInt64 = 0
-    private var partial = Data()
+    private var file: AppendedLines
     /// The faults and the run's end, as read so far.
     public private(set) var ledger = FaultLedger()
-    /// Whether the journal file existed at the last read.
-    public private(set) var exists = false
 
-    public init(path: String) { self.path = path }
+    public var path: String { file.path }
+    /// Whether the journal file existed at the last read.
+    public var exists: Bool { file.exists }
+
+    public init(path: String) { file = AppendedLines(path: path) }
 
     /// Follows `RUN_DIR/journal.jsonl` (the path normalised, so followers of one run compare equal).
     public init(runDir: String) {
-        path = URL(fileURLWithPath: runDir).standardizedFileURL.appendingPathComponent("journal.jsonl").path
+        self.init(path: URL(fileURLWithPath: runDir).standardizedFileURL.appendingPathComponent("journal.jsonl").path)
     }
 
     /// Reads what was appended since the last call, at most `maxBytes` (bounded work per call).
     /// - Returns: whether the end of the file was reached.
     @discardableResult
     public mutating func advance(maxBytes: Int = 16 << 20) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { exists = false; return true }
-        exists = true
-        defer { try? handle.close() }
-        do {
-            let size = try handle.seekToEnd()
-            if size < offset { reset() }  // replaced by a shorter file: start over
-            try handle.seek(toOffset: offset)
-        } catch {
-            return true
-        }
-        var budget = max(maxBytes, 1)
-        while budget > 0 {
-            guard let chunk = try? handle.read(upToCount: min(Self.chunkBytes, budget)), !chunk.isEmpty else { return true }
-            offset += UInt64(chunk.count)
-            budget -= chunk.count
-            consume(chunk)
-        }
-        return false
+        let read = file.read(maxBytes: maxBytes)
+        if read.restarted { ledger = FaultLedger() }  // replaced by a shorter file: start over
+        if !read.text.isEmpty { keep(JournalReader.decode(read.text).events) }
+        return read.reachedEnd
     }
 
     /// Reads the journal to its end, when its writer is gone: a last line without a newline is decoded if it can
     /// be, else dropped as torn.
     public mutating func readToEnd() {
         while !advance() {}
-        if !partial.isEmpty {
-            keep(JournalReader.decode(partial).events)
-            partial.removeAll()
-        }
+        let rest = file.takePending()
+        if !rest.isEmpty { keep(JournalReader.decode(rest).events) }
     }
 
     /// The faults applied and not reverted, per the journal (newest first).
@@ -70,19 +51,9 @@ public struct JournalFollower: Sendable {
     /// The run's `run.end`, if the journal has one.
     public var runEnd: RunEnd? { ledger.runEnd }
 
-    private mutating func consume(_ chunk: Data) {
-        guard let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) else { partial.append(chunk); return }
-        var complete = partial
-        complete.append(chunk[chunk.startIndex...newline])
-        partial = Data(chunk[chunk.index(after: newline)...])
-        keep(JournalReader.decode(complete).events)
-    }
-
     private mutating func keep(_ events: [JournalEvent]) {
         for event in events { ledger.apply(event) }
     }
-
-    private mutating func reset() { offset = 0; partial.removeAll(); ledger = FaultLedger() }
 }
 
 /// What the scheduler reads from run journals.

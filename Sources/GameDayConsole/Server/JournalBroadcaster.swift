@@ -1,4 +1,5 @@
 import Foundation
+import GameDayJournal
 
 /// Follows one run's journal file as it grows and hands every complete line, from the first, to each subscriber.
 ///
@@ -6,7 +7,7 @@ import Foundation
 /// can never show what the journal does not hold, and a viewer who joins late (or reloads) gets the whole run so far.
 /// One follower per console reads the file; subscribers share its lines. Between polls it also sends the server's
 /// wall clock, which keeps the page's countdown honest and lets a dead connection be noticed within a second.
-public actor JournalFollower {
+public actor JournalBroadcaster {
     /// One journal line (a JSON object, no newline) and its `seq` (nil if the line has none).
     public struct Line: Sendable, Equatable {
         public var text: String
@@ -34,10 +35,7 @@ public actor JournalFollower {
     /// Largest line kept (a longer one is a damaged journal; it is skipped, like the journal reader does).
     static let maxLineBytes = 1 << 20
 
-    private var url: URL?
-    private var handle: FileHandle?
-    private var offset: UInt64 = 0
-    private var partial: [UInt8] = []
+    private var file: AppendedLines?
     private var lines: [Line] = []
     private var subscribers: [Int: AsyncStream<Item>.Continuation] = [:]
     private var nextID = 0
@@ -47,8 +45,8 @@ public actor JournalFollower {
 
     /// Starts following `journal` (set once the run directory exists; until then subscribers just wait).
     public func follow(_ journal: URL) {
-        guard url == nil else { return }
-        url = journal
+        guard file == nil else { return }
+        file = AppendedLines(path: journal.path, maxLineBytes: Self.maxLineBytes)
     }
 
     /// Every line so far (the snapshot a new subscriber starts from).
@@ -86,24 +84,15 @@ public actor JournalFollower {
     /// Reads what was appended since the last poll and hands out the new complete lines. Returns how many.
     @discardableResult
     public func poll() -> Int {
-        guard let url else { return 0 }
-        if handle == nil { handle = try? FileHandle(forReadingFrom: url) }
-        guard let handle else { return 0 }
-        var fresh: [Line] = []
-        while true {
-            guard let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty else { break }
-            offset += UInt64(data.count)
-            for byte in data {
-                if byte == 0x0A {
-                    if !partial.isEmpty && partial.count <= Self.maxLineBytes {
-                        let text = String(decoding: partial, as: UTF8.self)
-                        fresh.append(Line(text, seq: Self.seq(of: text)))
-                    }
-                    partial.removeAll(keepingCapacity: true)
-                } else if partial.count <= Self.maxLineBytes {
-                    partial.append(byte)
-                }
-            }
+        guard var file = self.file else { return 0 }
+        let read = file.read()
+        self.file = file
+        // A journal is only appended to; one that shrank was replaced: what the page holds is the new file's.
+        if read.restarted { lines.removeAll() }
+        let fresh = read.lines.compactMap { bytes -> Line? in
+            guard !bytes.isEmpty else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return Line(text, seq: Self.seq(of: text))
         }
         lines += fresh
         if !fresh.isEmpty {
@@ -125,8 +114,6 @@ public actor JournalFollower {
         finished = true
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()
-        try? handle?.close()
-        handle = nil
     }
 
     /// Polls every `interval` and ticks the clock about once a second until `finish()` or cancellation.

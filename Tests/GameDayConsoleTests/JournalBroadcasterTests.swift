@@ -3,14 +3,14 @@ import GameDayTestSupport
 import Testing
 @testable import GameDayConsole
 
-struct JournalFollowerTests {
+struct JournalBroadcasterTests {
     /// A subscriber who joins late gets every line so far, then new ones; a half-written line waits for its newline.
     @Test func lateJoinerSeesTheWholeJournal() async throws {
         let dir = try temporaryDirectory("follower")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let url = URL(fileURLWithPath: dir + "/journal.jsonl")
         try Data("{\"seq\":1}\n{\"seq\":2}\n{\"partial\":\"x".utf8).write(to: url)
-        let follower = JournalFollower()
+        let follower = JournalBroadcaster()
         await follower.follow(url)
         #expect(await follower.poll() == 2)
         var lines = await follower.subscribe().makeAsyncIterator()
@@ -32,11 +32,11 @@ struct JournalFollowerTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let url = URL(fileURLWithPath: dir + "/journal.jsonl")
         try Data("{\"seq\":1}\n{\"seq\":2}\n{\"seq\":3}\n".utf8).write(to: url)
-        let follower = JournalFollower()
+        let follower = JournalBroadcaster()
         await follower.follow(url)
         await follower.poll()
         await follower.finish()
-        var items: [JournalFollower.Item] = []
+        var items: [JournalBroadcaster.Item] = []
         for await item in await follower.subscribe(after: 2) { items.append(item) }
         #expect(items.first == .lines([.init("{\"seq\":3}", seq: 3)]))
         #expect(items.filter { if case .batch = $0 { true } else { false } }.count == 1)
@@ -46,7 +46,7 @@ struct JournalFollowerTests {
     @Test func sseFraming() {
         // The journal sorts its keys: seq is found wherever it is, not only at the start of the line.
         let line = #"{"body":{"seq":99},"seq":12,"t":5,"text":"\"seq\":7"}"#
-        #expect(JournalFollower.seq(of: line) == 12)
+        #expect(JournalBroadcaster.seq(of: line) == 12)
         #expect(ConsoleRoutes.sse(.lines([.init(line, seq: 12)])) == "id: 12\nevent: journal\ndata: \(line)\n\n")
         #expect(ConsoleRoutes.sse(.lines([.init("{}", seq: nil), .init(line, seq: 12)])) == "event: journal\ndata: {}\n\nid: 12\nevent: journal\ndata: \(line)\n\n")
         #expect(ConsoleRoutes.sse(.clock(1000)) == "event: clock\ndata: {\"wall\":1000}\n\n")
