@@ -43,7 +43,7 @@ struct RunProxyAuthTests {
 
         // The API is the run's other listening socket.
         let apiPorts = listeningPorts(pid: run.pid).subtracting([listen])
-        #expect(apiPorts.count == 1, "expected one API port besides the proxy's \(listen), found \(apiPorts.sorted())")
+        #expect(apiPorts.count == 1, "expected one API port besides the proxy's \(listen), found \(apiPorts.sorted()); all: \(listeningPorts(pid: run.pid).sorted()); stderr: \(run.stderr.suffix(3000))")
         let apiPort = try #require(apiPorts.first)
         let deleted = try await blocking { try RawHTTP.request(port: apiPort, "DELETE", "/proxies/dep/toxics/\(toxic)") }
         #expect(deleted.status == 401, "unauthenticated DELETE answered \(deleted.status) \(deleted.body)")
