@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from console_run import GAMEDAY
+from console_run import GAMEDAY, stop
 
 
 @pytest.fixture()
@@ -26,9 +26,4 @@ def fleet(work):
         assert line, "the demo fleet did not start"
         yield json.loads(line)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, signal.SIGTERM, 10)

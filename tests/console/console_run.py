@@ -112,6 +112,18 @@ class Run:
         self.process, self.urls, self.run_dir = process, urls, run_dir
 
 
+def stop(process, sig, timeout):
+    """Sends `sig` to a child we started, waits up to `timeout` seconds, then kills it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def console_run(work, fleet, *flags, duration="60s"):
     """`gameday run PLAN --console 127.0.0.1:0 [flags]` against the demo fleet, once its three links are printed and
@@ -129,10 +141,4 @@ def console_run(work, fleet, *flags, duration="60s"):
         run_dir = os.path.join(runs, until(lambda: os.listdir(runs) if os.path.isdir(runs) else None, what="the run directory")[0])
         yield Run(process, urls, run_dir)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, signal.SIGINT, 30)
