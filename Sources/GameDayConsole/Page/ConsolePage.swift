@@ -74,7 +74,7 @@ enum ConsolePage {
 
     static let css = #"""
     :root { --bg: #101418; --fg: #e8eef2; --dim: #8a98a5; --panel: #1a2128; --ok: #2ecc71; --bad: #ff5c5c;
-            --warn: #f5b041; --fault: rgba(255, 92, 92, 0.18); --accent: #5dade2; }
+            --warn: #f5b041; --fault: rgba(255, 92, 92, 0.18); --accent: #5dade2; color-scheme: dark; scrollbar-color: #5d6d7e #0b0f12; }
     * { box-sizing: border-box; }
     body { margin: 0; background: var(--bg); color: var(--fg); font: 18px/1.4 system-ui, sans-serif; }
     @media (min-width: 1600px) { body { font-size: 22px; } }
