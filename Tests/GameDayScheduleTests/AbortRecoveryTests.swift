@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Logging
 import ServiceLifecycle
 import Testing
@@ -11,28 +12,12 @@ import GameDayCalendar
 @Suite(.serialized) struct AbortRecoveryTests {
     /// A window in some zone that covers the last five minutes and the next `seconds`, without crossing midnight.
     static func windowAroundNow(seconds: Int) -> (TimeZone, BusinessHours) {
-        let now = Date()
-        for name in ["UTC", "Asia/Tokyo", "America/New_York"] {
-            let zone = TimeZone(identifier: name)!
-            let local = Int(now.timeIntervalSince1970) + zone.secondsFromGMT(for: now)
-            let sod = ((local % 86_400) + 86_400) % 86_400
-            if sod > 400 && sod + seconds + 60 < 86_400 {
-                func time(_ s: Int) -> TimeOfDay { TimeOfDay(hour: s / 3600, minute: s / 60 % 60, second: s % 60)! }
-                return (zone, BusinessHours(start: time(sod - 300), end: time(sod + seconds)))
-            }
-        }
-        preconditionFailure("no zone without midnight in the next \(seconds) s")
+        let window = businessWindowAroundNow(seconds: seconds)
+        return (TimeZone(identifier: window.zone)!, BusinessHours(start: TimeOfDay(parsing: window.start)!, end: TimeOfDay(parsing: window.end)!))
     }
 
     /// A process's command line (read with POSIX calls: /proc files report a size of 0).
-    static func commandLine(of pid: Int32) -> String {
-        let fd = open("/proc/\(pid)/cmdline", O_RDONLY)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = read(fd, &buffer, buffer.count)
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
-    }
+    static func commandLine(of pid: Int32) -> String { ChildProcess.commandLine(of: pid) }
 
     /// A run aborted by the scheduler whose revert hangs past the grace is SIGKILLed; the scheduler then reads the
     /// run's journal, sees the fault still applied, runs `gameday recover` on the run directory, and records that

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GameDayCore
+import GameDayTestSupport
 import Logging
 import Testing
 @testable import GameDaySchedule
@@ -23,60 +24,7 @@ import GameDayCalendar
     }
 
     /// A started child process, stopped (SIGTERM, then SIGKILL) when the test ends.
-    final class Child: @unchecked Sendable {
-        // @unchecked: `process` is only touched from the test's own task; Process itself is thread-safe for
-        // isRunning/processIdentifier reads.
-        let process = Process()
-        let stdout = Pipe()
-        let logPath: String
-
-        init(_ executable: String, _ arguments: [String], log: String) throws {
-            logPath = log
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.standardOutput = stdout
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            try process.run()
-        }
-
-        /// The first stdout line, within `timeout` seconds.
-        func firstLine(timeout: Double) -> String? {
-            let handle = stdout.fileHandleForReading
-            let deadline = Date().addingTimeInterval(timeout)
-            var buffer = Data()
-            let fd = handle.fileDescriptor
-            while Date() < deadline {
-                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&pfd, 1, 200) > 0 {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { return nil }
-                    buffer.append(chunk)
-                    if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                        return String(decoding: buffer[..<newline], as: UTF8.self)
-                    }
-                }
-            }
-            return nil
-        }
-
-        /// SIGTERM, then wait up to `grace` seconds, then SIGKILL. Returns the exit status if it exited by itself.
-        @discardableResult
-        func stop(grace: Double = 60) -> Int32? {
-            guard process.isRunning else { return process.terminationStatus }
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(grace)
-            while process.isRunning && Date() < deadline { usleep(100_000) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                return nil
-            }
-            return process.terminationStatus
-        }
-
-        var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-    }
+    typealias Child = ChildProcess
 
     struct Setup {
         var folder: URL
