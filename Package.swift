@@ -129,7 +129,8 @@ let package = Package(
 
         .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
-        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX"], path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
+        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX", "GameDayCore", "GameDayCalendar"], path: "Tests/GameDayTestSupport",
+                swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayFaults", "GameDayInjectors"],
                     swiftSettings: swiftSettings),
@@ -157,9 +158,15 @@ let package = Package(
         .testTarget(name: "GameDayAlertsTests", dependencies: [
             "GameDayTestSupport", "GameDayAlerts", "GameDayCore", "GameDayEngine", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore", "GameDayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
             "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayTestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        // The scheduler with real processes: daemons and replicas (PostgreSQL), runs, leases, takeovers (issue 13: long
+        // daemon tests out of the unit-test target).
+        .testTarget(name: "ScheduleIntegrationTests", dependencies: [
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayJournal", "GameDayTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [

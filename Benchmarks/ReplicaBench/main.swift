@@ -9,7 +9,8 @@
 //    user+sys of the run (getrusage RUSAGE_CHILDREN around each run; the run's own children included), and the rows
 //    per second the mirror wrote.
 //
-// Usage: ReplicaBench --gameday PATH [--kills 20] [--checks 200] [--seconds 30] [--pairs 2]
+// Usage: ReplicaBench --gameday PATH [--kills 20] [--checks 200] [--seconds 30] [--pairs 2]  (0 kills or 0 pairs: that
+// part is left out)
 import Foundation
 import GameDayCore
 import GameDaySchedule
@@ -47,6 +48,7 @@ func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digit
 // MARK: 1. failover with the default TTL
 
 func failover() throws -> [Double] {
+    guard kills > 0 else { return [] }
     let fixture = try ScheduleReplicas(cluster: cluster, gameday: gameday)
     defer { fixture.remove() }
     // Leashed (nothing is injected) and a window open all the time the bench runs: the leader plans and decides.
@@ -69,7 +71,7 @@ func failover() throws -> [Double] {
     }
     guard var current = waitForLeader(after: 0, timeout: 60) else { throw TestSupportError("no replica led: \(fixture.logs)") }
     var times: [Double] = []
-    for kill in 1...kills {
+    for kill in 1...max(1, kills) where kills > 0 {
         // Every replica has campaigned at least once since the last change (a renewal period is 5 s).
         Thread.sleep(forTimeInterval: 6)
         guard let victim = fixture.replica(pid: current.pid) else { throw TestSupportError("the leader \(current.pid) is not the bench's") }
@@ -123,6 +125,7 @@ func childCPU() -> Double {
 }
 
 func mirroring() async throws -> (plain: [Double], mirrored: [Double], rowsPerSecond: [Double], rows: [Int], wall: [Double]) {
+    guard pairs > 0 else { return ([], [], [], [], []) }
     let folder = try temporaryDirectory("replicabench")
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let listener = try Listener()
@@ -168,7 +171,7 @@ func mirroring() async throws -> (plain: [Double], mirrored: [Double], rowsPerSe
         return (childCPU() - before, wall)
     }
     var plain: [Double] = [], mirrored: [Double] = [], rowsPerSecond: [Double] = [], rows: [Int] = [], walls: [Double] = []
-    for pair in 1...pairs {
+    for pair in 1...max(1, pairs) where pairs > 0 {
         let without = try run("plain-\(pair)", mirror: nil)
         plain.append(without.cpu)
         let decision = "bench-\(pair)"

@@ -33,7 +33,7 @@ actor RecordingLauncher: RunLaunching {
     /// Sets up a store with one planned decision and returns it with the decision's runs folder.
     func setUp(_ folder: URL) throws -> (ScheduleStore, String) {
         let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
-        try store.savePlan(ScheduleStoreTests.plan(), now: now)
+        try store.savePlan(Fixture.dayPlan(), now: now)
         return (store, folder.appendingPathComponent("runs/2027-03-15/web").path)
     }
 

@@ -10,12 +10,6 @@ import GameDayCalendar
 /// The scheduler's abort path with real processes: the real `gameday` executable runs the plan and recovers it;
 /// the scheduler service runs in the test (so its abort grace can be a few seconds) on the system clock.
 @Suite(.serialized) struct AbortRecoveryTests {
-    /// A window in some zone that covers the last five minutes and the next `seconds`, without crossing midnight.
-    static func windowAroundNow(seconds: Int) -> (TimeZone, BusinessHours) {
-        let window = businessWindowAroundNow(seconds: seconds)
-        return (TimeZone(identifier: window.zone)!, BusinessHours(start: TimeOfDay(parsing: window.start)!, end: TimeOfDay(parsing: window.end)!))
-    }
-
     /// A process's command line (read with POSIX calls: /proc files report a size of 0).
     static func commandLine(of pid: Int32) -> String { ChildProcess.commandLine(of: pid) }
 
@@ -57,7 +51,7 @@ import GameDayCalendar
               timeout: 90s
         """.write(to: plan, atomically: true, encoding: .utf8)
 
-        let (zone, hours) = Self.windowAroundNow(seconds: 60 + 10 + 20)
+        let (zone, hours) = Fixture.windowAroundNow(seconds: 60 + 10 + 20)
         let configuration = ScheduleConfiguration(
             timeZone: zone, workdays: Set(Weekday.allCases), hours: hours,
             scenarios: [ScenarioConfiguration(name: "hang", plan: plan.path, meanDaysBetweenRuns: 1)],
@@ -69,7 +63,7 @@ import GameDayCalendar
         let process = GameDayProcess(executable: gameday, logger: logger)
         let service = SchedulerService(
             configuration: configuration, store: store, seed: 3,
-            dependencies: .init(inspector: process, launcher: process, outageCheck: FixedOutageCheck(answer: []),
+            dependencies: .init(inspector: process, launcher: process, outageCheck: NoOutageCheck(),
                                 notifier: nil, clock: SystemSchedulerClock()),
             metrics: ScheduleMetrics(), logger: logger, abortGrace: .seconds(4), pollInterval: .milliseconds(500))
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
@@ -101,4 +95,9 @@ import GameDayCalendar
         let journal = try String(contentsOfFile: runDir + "/journal.jsonl", encoding: .utf8)
         #expect(journal.contains(#""reason":"recover""#), "recover did not journal its revert")
     }
+}
+
+/// No outage, ever (the plan has no outage checks; the simulation suites' fakes stay with the unit tests).
+struct NoOutageCheck: OutageChecking {
+    func unhealthy(_ checks: [HealthCheckSpec]) async -> [String] { [] }
 }

@@ -27,7 +27,7 @@ struct MirrorTakeoverTests {
             let decision = try #require(running)
             let status = try await store.clusterStatus()
             let leaderPid = try #require(status.replicas.first { $0.id == status.leader }?.pid)
-            #expect(fixture.replica(pid: leaderPid) != nil, "the leader is not one of the test's replicas")
+            try #require(fixture.replica(pid: leaderPid) != nil, "the leader is not one of the test's replicas")
             kill(leaderPid, SIGKILL)
             if let pid = decision.pid { kill(pid, SIGKILL) }
             let deadRuns = try #require(decision.runsDir)
@@ -62,15 +62,7 @@ struct MirrorTakeoverTests {
         // A replica stopped with SIGTERM aborts (and reverts) the run it leads.
         defer { fixture.remove() }
         let marker = fixture.path("marker")
-        try fixture.start(scenario: "marker", plan: """
-            version: 1
-            name: marker
-            description: A command fault that creates a marker file until it is reverted.
-            environment: staging
-            timeline: { baseline: 0s, recovery: 0s }
-            steps:
-              - { name: marker, at: 0s, duration: 60s, fault: command, with: { inject: [touch, \(marker)], revert: [rm, -f, \(marker)] } }
-            """, window: 60 + 10 + 20, extra: ["revertTime: 10s"], runsDirPerReplica: true)
+        try fixture.start(scenario: "marker", plan: markerPlan(marker: marker), window: 60 + 10 + 20, extra: ["revertTime: 10s"], runsDirPerReplica: true)
         let exists: @Sendable () -> Bool = { FileManager.default.fileExists(atPath: marker) }
         let record = try await Self.killLeaderAndSettleFromTheMirror(fixture, applied: exists, stillApplied: exists)
         #expect(!exists(), "the dead leader's fault is still applied: \(String(describing: record?.detail))")
