@@ -1,9 +1,9 @@
 // Issue 11's replica figures, from one run on a throwaway loopback PostgreSQL (needs root, like the tests):
 //
 // 1. Failover: three `gameday schedule run` replicas with the default 15 s lease TTL; the leader is SIGKILLed
-//    `--kills` times (a fresh replica replaces each victim, so three always campaign). Failover = from the SIGKILL to
-//    the new leader's first action, its takeover of the lease (`leader_history.acquired_at`, by the database's
-//    clock on this machine). Median and max.
+//    `--kills` times, each at a random point of the renewal period (a fresh replica replaces each victim, so three
+//    always campaign). Failover = from the SIGKILL to the new leader's first action, its takeover of the lease
+//    (`leader_history.acquired_at`, by the database's clock on this machine). Median and max.
 // 2. Journal mirroring: the same `gameday run` (`--checks` TCP health checks at 1 s against a loopback listener, one
 //    command fault) without and with the journal mirrored into PostgreSQL, alternated `--pairs` times. Extra CPU =
 //    user+sys of the run (getrusage RUSAGE_CHILDREN around each run; the run's own children included), and the rows
@@ -71,9 +71,11 @@ func failover() throws -> [Double] {
     }
     guard var current = waitForLeader(after: 0, timeout: 60) else { throw TestSupportError("no replica led: \(fixture.logs)") }
     var times: [Double] = []
+    var phase = SeededGenerator(seed: 20_261_130)
     for kill in 1...max(1, kills) where kills > 0 {
-        // Every replica has campaigned at least once since the last change (a renewal period is 5 s).
-        Thread.sleep(forTimeInterval: 6)
+        // Every replica has campaigned at least once since the last change (a renewal period is 5 s); then a seeded
+        // random point of the renewal period, so the kills do not fall in step with the leader's renewals.
+        Thread.sleep(forTimeInterval: 6 + Double.random(in: 0..<5, using: &phase))
         guard let victim = fixture.replica(pid: current.pid) else { throw TestSupportError("the leader \(current.pid) is not the bench's") }
         let killedAt = Date().timeIntervalSince1970
         Foundation.kill(victim.pid, SIGKILL)
