@@ -52,15 +52,7 @@ func failover() throws -> [Double] {
     let fixture = try ScheduleReplicas(cluster: cluster, gameday: gameday)
     defer { fixture.remove() }
     // Leashed (nothing is injected) and a window open all the time the bench runs: the leader plans and decides.
-    try fixture.start(scenario: "touch", plan: """
-        version: 1
-        name: touch
-        description: A command fault (the replicas run leashed, so it is never applied).
-        environment: staging
-        timeline: { baseline: 0s, recovery: 0s }
-        steps:
-          - { name: touch, at: 0s, duration: 5s, fault: command, with: { inject: [touch, /nonexistent/x], revert: [rm, -f, /nonexistent/x] } }
-        """, window: 3 * 3600, leaseTTL: "15s", extra: ["leashed: true"])
+    try fixture.start(scenario: "touch", plan: ScheduleReplicas.leashedPlan, window: 3 * 3600, leaseTTL: "15s", extra: ["leashed: true"])
     func waitForLeader(after token: Int64, timeout: Double) -> (pid: Int32, token: Int64)? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

@@ -30,6 +30,18 @@ public final class ScheduleReplicas: @unchecked Sendable {
     public let gameday: String
     public private(set) var replicas: [ChildProcess] = []
 
+    /// A plan (scenario `touch`) whose command fault could not be applied anyway, for replicas configured
+    /// `leashed: true`: they decide and record, and never inject.
+    public static let leashedPlan = """
+        version: 1
+        name: touch
+        description: A command fault (the replicas run leashed, so it is never applied).
+        environment: staging
+        timeline: { baseline: 0s, recovery: 0s }
+        steps:
+          - { name: touch, at: 0s, duration: 5s, fault: command, with: { inject: [touch, /nonexistent/x], revert: [rm, -f, /nonexistent/x] } }
+        """
+
     /// The store URL the replicas share.
     public var url: String { cluster.url(database: database) }
 

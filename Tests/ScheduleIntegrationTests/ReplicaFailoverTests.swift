@@ -16,15 +16,7 @@ struct ReplicaFailoverTests {
     @Test(.timeLimit(.minutes(2))) func failoverAndExclusiveLeadership() async throws {
         let fixture = try ScheduleReplicas()
         defer { fixture.remove() }
-        try fixture.start(scenario: "touch", plan: """
-            version: 1
-            name: touch
-            description: A command fault (the replicas run leashed, so it is never applied).
-            environment: staging
-            timeline: { baseline: 0s, recovery: 0s }
-            steps:
-              - { name: touch, at: 0s, duration: 5s, fault: command, with: { inject: [touch, /nonexistent/x], revert: [rm, -f, /nonexistent/x] } }
-            """, window: 600, leaseTTL: "\(Int(Self.ttl))s", extra: ["leashed: true"])
+        try fixture.start(scenario: "touch", plan: ScheduleReplicas.leashedPlan, window: 600, leaseTTL: "\(Int(Self.ttl))s", extra: ["leashed: true"])
         let replicas = fixture.replicas
         let pids = Set(replicas.map(\.process.processIdentifier))
         let location = ScheduleStoreLocation.postgres(try PostgresLocation(parsing: fixture.url))

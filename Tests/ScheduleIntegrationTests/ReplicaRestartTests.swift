@@ -47,6 +47,8 @@ struct ReplicaRestartTests {
                 return record?.status.isFinal == true
             }, "the decision was not settled after the restart: \(String(describing: record)) \(fixture.logs)")
             #expect(!FileManager.default.fileExists(atPath: marker), "the fault is still applied after the restart")
+            // …and recorded as it is: reverted (not "faults still active" because a recover found the run locked).
+            #expect(record?.status != .revertFailed, "\(record?.detail ?? "-")")
             // Every replica reconnects: alive, seen by the database after the restart, a leader again.
             var status: ClusterStatus?
             #expect(try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
