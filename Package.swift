@@ -131,7 +131,8 @@ let package = Package(
 
         .testTarget(name: "GameDayYAMLTests", dependencies: ["GameDayYAML", "GameDayCore"], swiftSettings: swiftSettings),
         // Helpers the test suites share (bounded waits, temporary directories, the gameday executable, free ports).
-        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX"], path: "Tests/GameDayTestSupport", swiftSettings: swiftSettings),
+        .target(name: "GameDayTestSupport", dependencies: ["GameDayPOSIX", "GameDayCore", "GameDayCalendar"], path: "Tests/GameDayTestSupport",
+                swiftSettings: swiftSettings),
 
         .testTarget(name: "GameDayPreflightTests", dependencies: ["GameDayPreflight", "GameDayCore", "GameDayFaults", "GameDayInjectors"],
                     swiftSettings: swiftSettings),
@@ -164,9 +165,15 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GameDayCalendarTests", dependencies: ["GameDayCalendar", "GameDayCore", "GameDayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayScheduleTests", dependencies: [
             "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayFaults", "GameDayTestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        // The scheduler with real processes: daemons and replicas (PostgreSQL), runs, leases, takeovers (issue 13: long
+        // daemon tests out of the unit-test target).
+        .testTarget(name: "ScheduleIntegrationTests", dependencies: [
+            "GameDaySchedule", "GameDayCalendar", "GameDayCore", "GameDayEngine", "GameDayJournal", "GameDayTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GameDayDemoTests", dependencies: [
@@ -206,6 +213,9 @@ let package = Package(
         .executableTarget(name: "ScheduleBench", dependencies: ["GameDayCalendar", "GameDayCore", "GameDaySchedule", "GameDayTestSupport",
                                                                 .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/ScheduleBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ReplicaBench", dependencies: ["GameDayCore", "GameDaySchedule", "GameDayTestSupport",
+                                                               .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/ReplicaBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "HostBench", dependencies: ["GameDayInjectors", "GameDayCore", "GameDayEngine", "GameDayFaults"],
                           path: "Benchmarks/HostBench", exclude: ["run.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "PreflightBench", dependencies: ["GameDayPreflight", "GameDayFaults", "GameDayInjectors", "GameDayCore"],

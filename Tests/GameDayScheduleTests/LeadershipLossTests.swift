@@ -17,7 +17,7 @@ struct LeadershipLossTests {
         defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
         let folder = Fixture.temporaryFolder()
         defer { Fixture.cleanup(folder) }
-        let (zone, hours) = AbortRecoveryTests.windowAroundNow(seconds: 60 + 10 + 20)
+        let (zone, hours) = Fixture.windowAroundNow(seconds: 60 + 10 + 20)
         var settings = ScheduleConfiguration(
             timeZone: zone, workdays: Set(Weekday.allCases), hours: hours,
             scenarios: [ScenarioConfiguration(name: "web", plan: "/p/web.yaml", meanDaysBetweenRuns: 1)],

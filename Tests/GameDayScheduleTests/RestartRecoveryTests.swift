@@ -9,10 +9,12 @@ import GameDayCalendar
 /// runs). It does not touch journals: what recover really does is tested with the real executable.
 actor RecordingLauncher: RunLaunching {
     var recovered: [String] = []
-    let recoverExit: Int32
+    /// The exit code of each recover call in turn; the last one answers every later call.
+    var recoverExits: [Int32]
 
-    init(recoverSucceeds: Bool = true) { recoverExit = recoverSucceeds ? 0 : 4 }
-    init(recoverExit: Int32) { self.recoverExit = recoverExit }
+    init(recoverSucceeds: Bool = true) { recoverExits = [recoverSucceeds ? 0 : 4] }
+    init(recoverExit: Int32) { recoverExits = [recoverExit] }
+    init(recoverExits: [Int32]) { self.recoverExits = recoverExits }
 
     nonisolated func run(_ request: RunRequest, onSpawn: @escaping @Sendable (Int32) async -> Void) async -> RunResult {
         RunResult(spawnError: "recovery must not start runs")
@@ -20,6 +22,7 @@ actor RecordingLauncher: RunLaunching {
 
     func recover(runDir: String) async -> RecoverOutcome {
         recovered.append(runDir)
+        let recoverExit = recoverExits.count > 1 ? recoverExits.removeFirst() : recoverExits[0]
         return RecoverOutcome(exitCode: recoverExit, output: recoverExit == 0 ? "nothing left applied" : "ssh: connection refused")
     }
 }
@@ -33,7 +36,7 @@ actor RecordingLauncher: RunLaunching {
     /// Sets up a store with one planned decision and returns it with the decision's runs folder.
     func setUp(_ folder: URL) throws -> (ScheduleStore, String) {
         let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
-        try store.savePlan(ScheduleStoreTests.plan(), now: now)
+        try store.savePlan(Fixture.dayPlan(), now: now)
         return (store, folder.appendingPathComponent("runs/2027-03-15/web").path)
     }
 
@@ -132,7 +135,7 @@ actor RecordingLauncher: RunLaunching {
         #expect(await launcher.recovered.isEmpty)
     }
 
-    /// A recover that fails (exit 4), or is skipped because the run is locked (exit 5), leaves the decision
+    /// A recover that fails (exit 4), or is skipped because the run stays locked past the grace (exit 5), leaves the decision
     /// revert-failed, naming the faults still active and the command to finish with.
     @Test(arguments: [Int32(4), 5]) func failedRecoverIsLoud(exit: Int32) async throws {
         let folder = Fixture.temporaryFolder()
@@ -146,6 +149,23 @@ actor RecordingLauncher: RunLaunching {
         #expect(record.detail?.contains("FAULTS STILL ACTIVE: 0.web-1") == true, "\(record.detail ?? "-")")
         #expect(record.detail?.contains("gameday recover \(runDir)") == true)
         #expect(record.detail?.contains("exit \(exit)") == true)
+    }
+
+    /// A recover skipped because another process holds the run's lock (exit 5: the run still reverting, or the
+    /// previous leader's own recover) is tried again once the lock is free (within the grace), and what recover then
+    /// did is recorded — not "faults still active". On the original code the first exit 5 was recorded as revert-failed.
+    @Test func lockedRunIsRecoveredOnceTheLockIsFree() async throws {
+        let folder = Fixture.temporaryFolder()
+        defer { Fixture.cleanup(folder) }
+        let (store, runsDir) = try setUp(folder)
+        #expect(try store.markStarting(id: id, runsDir: runsDir, now: now))
+        let runDir = try Fixture.writeJournal(runsDir: runsDir, bodies: [.phase(PhaseChange(phase: .chaos)), Fixture.injectBegin("0.web-1")])
+        let launcher = RecordingLauncher(recoverExits: [5, 5, 0])
+        let (after, _) = try await restart(folder, launcher: launcher)
+        let record = try #require(try after.decision(id: id))
+        #expect(record.status != .revertFailed, "\(record.detail ?? "-")")
+        #expect(record.detail?.contains("gameday recover reverted 0.web-1") == true, "\(record.detail ?? "-")")
+        #expect(await launcher.recovered == [runDir, runDir, runDir])
     }
 
     /// A journal with no run.end whose faults were all reverted by the run: recover only closes the journal, and

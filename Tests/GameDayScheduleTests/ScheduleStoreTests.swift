@@ -5,30 +5,14 @@ import Testing
 import GameDayCalendar
 
 @Suite struct ScheduleStoreTests {
-    static func plan(day: String = "2027-03-15", scenarios: [String] = ["web"], skipped: [String] = []) -> DayPlan {
-        let date = Fixture.day(day)
-        let window = Fixture.calendar().window(on: date)
-        var decisions = scenarios.enumerated().map { index, name in
-            PlannedDecision(id: "\(day)/\(name)", day: date, scenario: name, plan: "/p/\(name).yaml", seed: UInt64.max - UInt64(index),
-                            startAt: window.start.addingTimeInterval(Double(index) * 3600), plannedDuration: .minutes(20),
-                            abortAt: window.end.addingTimeInterval(-120), disposition: .run)
-        }
-        for name in skipped {
-            decisions.append(PlannedDecision(id: "\(day)/\(name)", day: date, scenario: name, plan: "/p/\(name).yaml", seed: 1,
-                                             startAt: window.start, plannedDuration: .minutes(20), abortAt: window.end,
-                                             disposition: .skip(.minimumGap, "too soon")))
-        }
-        return DayPlan(day: date, status: .eligible(window), decisions: decisions)
-    }
-
     /// A day is planned once; a second save (a restarted daemon) changes nothing.
     @Test func plansOnce() throws {
         let folder = Fixture.temporaryFolder()
         defer { Fixture.cleanup(folder) }
         let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
         let now = Fixture.utc("2027-03-15T06:00:00Z")
-        #expect(try store.savePlan(Self.plan(skipped: ["db"]), now: now))
-        #expect(try !store.savePlan(Self.plan(scenarios: ["other"]), now: now))
+        #expect(try store.savePlan(Fixture.dayPlan(skipped: ["db"]), now: now))
+        #expect(try !store.savePlan(Fixture.dayPlan(scenarios: ["other"]), now: now))
         let records = try store.decisions(day: Fixture.day("2027-03-15"))
         #expect(records.map(\.id).sorted() == ["2027-03-15/db", "2027-03-15/web"])
         let web = try #require(records.first { $0.scenario == "web" })
@@ -47,7 +31,7 @@ import GameDayCalendar
         let first = try ScheduleStore(path: path)
         let second = try ScheduleStore(path: path)
         let now = Fixture.utc("2027-03-15T08:00:00Z")
-        try first.savePlan(Self.plan(), now: now)
+        try first.savePlan(Fixture.dayPlan(), now: now)
         #expect(try first.markStarting(id: "2027-03-15/web", runsDir: "/r/web", now: now))
         #expect(try !second.markStarting(id: "2027-03-15/web", runsDir: "/r/web", now: now))
         #expect(try !second.markSkipped(id: "2027-03-15/web", reason: .paused, detail: "late", now: now))
@@ -66,8 +50,8 @@ import GameDayCalendar
         defer { Fixture.cleanup(folder) }
         let store = try ScheduleStore(path: folder.appendingPathComponent("state.sqlite").path)
         let now = Fixture.utc("2027-03-15T06:00:00Z")
-        try store.savePlan(Self.plan(day: "2027-03-15", scenarios: ["web", "db"], skipped: ["cache"]), now: now)
-        try store.savePlan(Self.plan(day: "2027-03-16", scenarios: ["web"]), now: now)
+        try store.savePlan(Fixture.dayPlan(day: "2027-03-15", scenarios: ["web", "db"], skipped: ["cache"]), now: now)
+        try store.savePlan(Fixture.dayPlan(day: "2027-03-16", scenarios: ["web"]), now: now)
         _ = try store.markStarting(id: "2027-03-15/web", runsDir: "/r", now: now)
         try store.markFinished(id: "2027-03-15/web", status: .violated, detail: nil, exitCode: 1, runDir: nil, now: now)
         try store.markLeashed(id: "2027-03-15/db", now: now)

@@ -27,10 +27,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             defer { Fixture.cleanup(folder) }
             try await body(.sqlite(path: folder.appendingPathComponent("state.sqlite").path))
         case .postgres:
-            let cluster = try PostgresCluster.shared()
-            let database = try cluster.createDatabase()
-            defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-            try await body(.postgres(try PostgresLocation(parsing: cluster.url(database: database))))
+            try await PostgresCluster.shared().withDatabase { url in try await body(.postgres(try PostgresLocation(parsing: url))) }
         }
     }
 
@@ -65,8 +62,8 @@ let storeTestLogger = Logger(label: "gameday.schedule.test")
         try await backend.withFreshLocation { location in
             try await Self.withLeadingStore(location) { store in
                 let now = Fixture.utc("2027-03-15T06:00:00Z")
-                #expect(try await store.savePlan(ScheduleStoreTests.plan(skipped: ["db"]), now: now))
-                #expect(try await !store.savePlan(ScheduleStoreTests.plan(scenarios: ["other"]), now: now))
+                #expect(try await store.savePlan(Fixture.dayPlan(skipped: ["db"]), now: now))
+                #expect(try await !store.savePlan(Fixture.dayPlan(scenarios: ["other"]), now: now))
                 let records = try await store.decisions(day: Fixture.day("2027-03-15"))
                 #expect(records.map(\.id).sorted() == ["2027-03-15/db", "2027-03-15/web"])
                 let web = try #require(records.first { $0.scenario == "web" })
@@ -87,7 +84,7 @@ let storeTestLogger = Logger(label: "gameday.schedule.test")
                 try await Self.withLeadingStore(location) { second in
                     let now = Fixture.utc("2027-03-15T08:00:00Z")
                     let id = "2027-03-15/web"
-                    try await first.savePlan(ScheduleStoreTests.plan(), now: now)
+                    try await first.savePlan(Fixture.dayPlan(), now: now)
                     #expect(try await first.markStarting(id: id, runsDir: "/r/web", now: now))
                     #expect(try await !second.markStarting(id: id, runsDir: "/r/web", now: now))
                     #expect(try await !second.markSkipped(id: id, reason: .paused, detail: "late", now: now))
@@ -112,8 +109,8 @@ let storeTestLogger = Logger(label: "gameday.schedule.test")
         try await backend.withFreshLocation { location in
             try await Self.withLeadingStore(location) { store in
                 let now = Fixture.utc("2027-03-15T06:00:00Z")
-                try await store.savePlan(ScheduleStoreTests.plan(day: "2027-03-15", scenarios: ["web", "db"], skipped: ["cache"]), now: now)
-                try await store.savePlan(ScheduleStoreTests.plan(day: "2027-03-16", scenarios: ["web"]), now: now)
+                try await store.savePlan(Fixture.dayPlan(day: "2027-03-15", scenarios: ["web", "db"], skipped: ["cache"]), now: now)
+                try await store.savePlan(Fixture.dayPlan(day: "2027-03-16", scenarios: ["web"]), now: now)
                 _ = try await store.markStarting(id: "2027-03-15/web", runsDir: "/r", now: now)
                 try await store.markFinished(id: "2027-03-15/web", status: .aborted, reason: "window-end", detail: nil,
                                              exitCode: 3, runDir: nil, now: now)

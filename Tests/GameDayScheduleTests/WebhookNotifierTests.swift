@@ -1,4 +1,5 @@
 import Foundation
+import GameDayTestSupport
 import GameDayCore
 import GameDayEngine
 import Logging

@@ -101,6 +101,13 @@ public final class PostgresCluster: Sendable {
         return name
     }
 
+    /// Runs `body` with the URL of a new, empty database, dropped afterwards (also when `body` throws).
+    public func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+        let database = try createDatabase()
+        defer { _ = try? psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        return try await body(url(database: database))
+    }
+
     /// Runs SQL with psql as the superuser; returns its unaligned, tuples-only output.
     @discardableResult
     public func psql(_ sql: String, database: String = "postgres") throws -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayEngine
 import Logging
 
 /// Keeps this replica's claim on the leader lease: campaigns every third of the TTL and says whether it leads.
@@ -7,7 +8,9 @@ import Logging
 /// Leadership is believed only until `sent + TTL − margin` on this process's monotonic clock, where `sent` is when
 /// the winning campaign was sent: the database set the lease's expiry after that, by its own clock, so this replica
 /// stops believing it leads before the database lets anyone else take over. A campaign that fails or hangs simply
-/// lets the belief run out: the service then starts nothing and aborts its run.
+/// lets the belief run out: the service then starts nothing and aborts its run. While the store cannot be reached,
+/// campaigns back off (`reconnect`: exponential, full jitter, capped at the TTL) instead of keeping the renewal pace,
+/// so replicas that lost the database do not all hit it together when it comes back.
 public actor LeaderElection {
     public nonisolated let replica: ReplicaIdentity
     public nonisolated let ttl: TimeSpan
@@ -21,6 +24,9 @@ public actor LeaderElection {
     public private(set) var term = 0
     /// Whether the last campaign won (to log a loss once).
     private var won = false
+    /// Campaigns in a row that got no answer from the store (0 after any answer).
+    public private(set) var failures = 0
+    let jitter = Jitter()
 
     public init(store: any ScheduleStoring, replica: ReplicaIdentity, ttl: TimeSpan, logger: Logger) {
         self.store = store; self.replica = replica; self.ttl = ttl; self.logger = logger
@@ -31,6 +37,17 @@ public actor LeaderElection {
 
     /// How often to campaign: a third of the TTL, so two renewals may fail before the lease runs out.
     public nonisolated var renewEvery: Duration { ttl.duration / 3 }
+
+    /// How campaigns are paced while the store cannot be reached: from a tenth of the renewal period, doubling up
+    /// to the TTL, with full jitter; the project's one retry policy.
+    public nonisolated var reconnect: BackoffPolicy {
+        BackoffPolicy(maxAttempts: .max, base: TimeSpan(renewEvery / 10), cap: ttl, spread: .full)
+    }
+
+    /// The wait before the next campaign: the renewal period after an answer, a backoff wait after failures.
+    public func nextCampaignDelay() -> Duration {
+        failures == 0 ? renewEvery : jitter.delay(reconnect, attempt: failures - 1).duration
+    }
 
     /// One campaign, bounded by the renewal period; returns whether this replica leads afterwards.
     @discardableResult
@@ -45,9 +62,14 @@ public actor LeaderElection {
                 return try await group.next() ?? nil
             }
             guard let status else {
-                logger.warning("the lease campaign got no answer in time", metadata: ["replica": "\(replica.id)"])
+                failures += 1
+                logger.warning("the lease campaign got no answer in time", metadata: ["replica": "\(replica.id)", "try": "\(failures)"])
                 return isLeading
             }
+            if failures > 0 {
+                logger.notice("reached the store again", metadata: ["replica": "\(replica.id)", "after": "\(failures) failed campaign(s)"])
+            }
+            failures = 0
             if status.leading {
                 if token != status.token {
                     term += 1
@@ -64,16 +86,22 @@ public actor LeaderElection {
                 validUntil = nil
             }
         } catch {
-            logger.warning("cannot campaign for the lease: \(error)", metadata: ["replica": "\(replica.id)"])
+            failures += 1
+            logger.warning("cannot campaign for the lease: \(error)", metadata: ["replica": "\(replica.id)", "try": "\(failures)"])
         }
         return isLeading
     }
 
-    /// Campaigns until cancelled.
+    /// Campaigns until cancelled: every renewal period, backing off while the store cannot be reached.
     public func maintain() async {
         while !Task.isCancelled {
             await campaign()
-            try? await Task.sleep(for: renewEvery)
+            let wait = nextCampaignDelay()
+            if failures > 0 {
+                logger.warning("store unreachable; backing off, next campaign in \(TimeSpan(wait))",
+                               metadata: ["replica": "\(replica.id)", "try": "\(failures)"])
+            }
+            try? await Task.sleep(for: wait)
         }
     }
 

@@ -40,7 +40,9 @@ public struct RestartRecovery: Sendable {
             if resolution.recover, runDir != nil {
                 // The same settlement as after a run the daemon saw end: recover when the journal shows faults
                 // open or no run.end, then record what is true.
-                let truth = await RunSettlement.settle(runDir: runDir, launcher: launcher, logger: logger)
+                // The lock may still be held by the run (reverting after its SIGTERM) or by the previous leader's own
+                // recover of it: wait for it up to the grace rather than record a recover that never ran.
+                let truth = await RunSettlement.settle(runDir: runDir, launcher: launcher, lockWait: abortGrace, logger: logger)
                 resolution.detail += "; " + truth.summary
                 if truth.verdict == .stillActive { resolution.status = .revertFailed }
             }

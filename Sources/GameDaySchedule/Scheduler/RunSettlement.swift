@@ -1,4 +1,6 @@
 import Foundation
+import GameDayCore
+import GameDayEngine
 import Logging
 
 /// What `gameday recover RUN_DIR` answered (exit 0: nothing left applied; 4: a fault may still be active; 5: skipped,
@@ -79,14 +81,38 @@ public struct RevertTruth: Sendable, Equatable {
     }
 }
 
+extension RunSettlement {
+    /// `gameday recover RUN_DIR`, tried again (BackoffPolicy: from 200 ms doubling to 2 s, full jitter, until
+    /// `lockWait`) while it answers that another process holds the run's lock.
+    static func recover(runDir: String, launcher: any RunLaunching, lockWait: Duration, logger: Logger) async -> RecoverOutcome {
+        let policy = BackoffPolicy.until(TimeSpan(lockWait), base: .milliseconds(200), cap: .seconds(2))
+        let jitter = Jitter()
+        let start = ContinuousClock.now
+        var outcome = await launcher.recover(runDir: runDir)
+        var attempt = 0
+        while outcome.exitCode == 5, policy.shouldRetry(afterAttempt: attempt, elapsed: TimeSpan(ContinuousClock.now - start)) {
+            let wait = jitter.wait(policy, attempt: attempt, elapsed: TimeSpan(ContinuousClock.now - start))
+            logger.notice("another process holds the run's lock (the run still reverting, or another recover); trying again",
+                          metadata: ["runDir": "\(runDir)", "try": "\(attempt + 1)", "wait": "\(wait)"])
+            try? await Task.sleep(for: wait.duration)
+            attempt += 1
+            outcome = await launcher.recover(runDir: runDir)
+        }
+        return outcome
+    }
+}
+
 /// Settles a run that is over (exited or killed): reads its journal, runs `gameday recover RUN_DIR` when the
 /// journal has no `run.end` or shows faults still applied, and reads the journal again to say what is true.
 public enum RunSettlement {
     ///
     /// - Parameter following: a follower that already read part of this run's journal (the daemon's gauge): only
     ///   the rest, the journal's tail, is read. Any other journal is read from its start.
+    ///   - lockWait: how long to keep trying while recover answers that another process holds the run's lock (exit 5:
+    ///     the run still reverting, or another replica's recover of it): tries again with backoff until the lock is
+    ///     free or this much time has passed; zero (the default) takes the first answer.
     public static func settle(runDir: String?, following: JournalFollower? = nil, launcher: any RunLaunching,
-                              logger: Logger) async -> RevertTruth {
+                              lockWait: Duration = .zero, logger: Logger) async -> RevertTruth {
         guard let runDir else { return RevertTruth(verdict: .noJournal) }
         let fresh = JournalFollower(runDir: runDir)
         let journal = fresh.path
@@ -100,7 +126,7 @@ public enum RunSettlement {
         logger.warning("the run's journal shows it did not finish reverting; running gameday recover",
                        metadata: ["runDir": "\(runDir)", "open": "\(open.joined(separator: ","))", "runEnd": "\(ended)"])
         // Not cancellable: a daemon being torn down must not kill the recover that is reverting its run's faults.
-        let outcome = await Task { await launcher.recover(runDir: runDir) }.value
+        let outcome = await Task { await recover(runDir: runDir, launcher: launcher, lockWait: lockWait, logger: logger) }.value
         // Recover appended to the journal: read on from where `before` stopped.
         var after = before
         after.readToEnd()

@@ -36,6 +36,22 @@ struct JournalMirrorTests {
             """, database: database)
     }
 
+    /// The suite's setup: the replica fixture without replicas — a database (on `cluster`, else the shared one)
+    /// migrated to the current schema with the lease held at `token`, and a folder; `remove()` drops both.
+    static func mirrorFixture(token: Int64, cluster: PostgresCluster? = nil) async throws -> ScheduleReplicas {
+        let fixture = try ScheduleReplicas(cluster: cluster)
+        do {
+            _ = try await PostgresScheduleStore.withStore(try PostgresLocation(parsing: fixture.url), logger: storeTestLogger) {
+                try await $0.schemaVersion()
+            }
+            try lease(fixture.cluster, database: fixture.database, token: token)
+        } catch {
+            fixture.remove()
+            throw error
+        }
+        return fixture
+    }
+
     static func request(plan: String, folder: URL, cluster: PostgresCluster, database: String, fence: Int64) throws -> RunRequest {
         var request = RunRequest(decisionID: "d-mirror", plan: plan, runsDir: folder.appendingPathComponent("runs").path, seed: 1,
                                  abortGrace: .seconds(20))
@@ -47,15 +63,10 @@ struct JournalMirrorTests {
     /// Invariant 1 in the database: the fault's own inject command finds its `inject.begin` already committed; every
     /// journal event (the batched probe samples too) is in the database in order, each row under the leader's token.
     @Test(.timeLimit(.minutes(1))) func everyEventIsMirroredAndInjectBeginIsCommittedFirst() async throws {
-        let gameday = try SchedulerServiceTests.gamedayExecutable()
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase()
-        defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-        let folder = Fixture.temporaryFolder()
-        defer { Fixture.cleanup(folder) }
-        let location = try PostgresLocation(parsing: cluster.url(database: database))
-        _ = try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) { try await $0.schemaVersion() }
-        try Self.lease(cluster, database: database, token: 7)
+        let fixture = try await JournalMirrorTests.mirrorFixture(token: 7)
+        defer { fixture.remove() }
+        let (gameday, cluster, database, folder) = (fixture.gameday, fixture.cluster, fixture.database, fixture.folder)
+        let location = try PostgresLocation(parsing: fixture.url)
         let seen = folder.appendingPathComponent("seen").path
         let plan = try Self.writePlan(folder, inject: ["/usr/bin/psql", "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "postgres",
                                                        "-d", database, "-tAc", "SELECT count(*) FROM journal_event WHERE type = 'inject.begin'", "-o", seen],
@@ -85,15 +96,10 @@ struct JournalMirrorTests {
     /// A run whose leader was deposed before it started (its token is no longer the lease's) applies nothing and
     /// leaves no row: the database refuses the deposed leader's run.
     @Test(.timeLimit(.minutes(1))) func aDeposedLeadersRunAppliesNothing() async throws {
-        let gameday = try SchedulerServiceTests.gamedayExecutable()
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase()
-        defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-        let folder = Fixture.temporaryFolder()
-        defer { Fixture.cleanup(folder) }
-        let location = try PostgresLocation(parsing: cluster.url(database: database))
-        _ = try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) { try await $0.schemaVersion() }
-        try Self.lease(cluster, database: database, token: 8)
+        let fixture = try await JournalMirrorTests.mirrorFixture(token: 8)
+        defer { fixture.remove() }
+        let (gameday, cluster, database, folder) = (fixture.gameday, fixture.cluster, fixture.database, fixture.folder)
+        let location = try PostgresLocation(parsing: fixture.url)
         let marker = folder.appendingPathComponent("marker").path
         let plan = try Self.writePlan(folder, inject: ["touch", marker], revert: ["rm", "-f", marker], hold: "1s")
         let request = try Self.request(plan: plan, folder: folder, cluster: cluster, database: database, fence: 7)
@@ -108,15 +114,12 @@ struct JournalMirrorTests {
     /// PostgreSQL stopped mid-run: the run cannot mirror its next batch, so it applies nothing more and reverts
     /// at once (the fault was to be held two minutes), exactly as on a journal write failure.
     @Test(.timeLimit(.minutes(1))) func aRunThatLosesTheDatabaseReverts() async throws {
-        let gameday = try SchedulerServiceTests.gamedayExecutable()
-        let cluster = try PostgresCluster.start()
+        let cluster = try PostgresCluster.start()  // its own: the test stops it
         defer { cluster.remove() }
-        let database = try cluster.createDatabase()
-        let folder = Fixture.temporaryFolder()
-        defer { Fixture.cleanup(folder) }
-        let location = try PostgresLocation(parsing: cluster.url(database: database))
-        _ = try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) { try await $0.schemaVersion() }
-        try Self.lease(cluster, database: database, token: 3)
+        let fixture = try await Self.mirrorFixture(token: 3, cluster: cluster)
+        defer { fixture.remove() }
+        let (gameday, database, folder) = (fixture.gameday, fixture.database, fixture.folder)
+        let location = try PostgresLocation(parsing: fixture.url)
         let marker = folder.appendingPathComponent("marker").path
         let plan = try Self.writePlan(folder, inject: ["touch", marker], revert: ["rm", "-f", marker], hold: "2m")
         let request = try Self.request(plan: plan, folder: folder, cluster: cluster, database: database, fence: 3)
@@ -154,16 +157,11 @@ struct StoreCommandsTests {
     /// controller-local fault as on the dead machine (exit 4, not reverted); on the run's machine it reverts it and
     /// closes the mirrored journal with run.end.
     @Test(.timeLimit(.minutes(1))) func reportAndRecoverReadARunFromTheStore() async throws {
-        let gameday = try SchedulerServiceTests.gamedayExecutable()
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase()
-        defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-        let folder = Fixture.temporaryFolder()
-        defer { Fixture.cleanup(folder) }
-        let url = cluster.url(database: database)
-        let location = try PostgresLocation(parsing: url)
-        _ = try await PostgresScheduleStore.withStore(location, logger: storeTestLogger) { try await $0.schemaVersion() }
-        try JournalMirrorTests.lease(cluster, database: database, token: 5)
+        let fixture = try await JournalMirrorTests.mirrorFixture(token: 5)
+        defer { fixture.remove() }
+        let (gameday, cluster, database, folder) = (fixture.gameday, fixture.cluster, fixture.database, fixture.folder)
+        let url = fixture.url
+        let location = try PostgresLocation(parsing: fixture.url)
         let marker = folder.appendingPathComponent("marker").path
         let plan = try JournalMirrorTests.writePlan(folder, inject: ["touch", marker], revert: ["rm", "-f", marker], hold: "1m")
         let request = try JournalMirrorTests.request(plan: plan, folder: folder, cluster: cluster, database: database, fence: 5)
@@ -192,26 +190,5 @@ struct StoreCommandsTests {
         }.events)
         #expect(ledger.hasRunEnd && ledger.open.isEmpty)
         #expect(try Self.gameday(gameday, ["report", "--store", url, "no-such-decision"]).0 == 2)
-    }
-}
-
-/// How the scheduler hands the mirror to `gameday run`: environment only, all or nothing, never a password.
-struct JournalMirrorTargetTests {
-    /// The variables the scheduler sets are read back to the same target, with the TLS mode kept.
-    @Test func environmentRoundTrips() throws {
-        let target = JournalMirrorTarget(location: PostgresLocation(user: "gameday", host: "db", port: 6543, database: "chaos", tls: .require),
-                                         decisionID: "2026-11-30/web", fence: 42)
-        #expect(try JournalMirrorTarget.fromEnvironment(target.environment) == target)
-        #expect(target.environment.count == 3)
-        #expect(try JournalMirrorTarget.fromEnvironment([:]) == nil)
-    }
-
-    /// A half-set environment or a password in the URL is an error that says what to do, not a silently unmirrored run.
-    @Test func halfSetOrSecretBearingEnvironmentIsRefused() {
-        #expect(throws: ScheduleStoreError.self) { try JournalMirrorTarget.fromEnvironment(["GAMEDAY_JOURNAL_MIRROR": "postgres://u@h/d"]) }
-        #expect(throws: ScheduleStoreError.self) {
-            try JournalMirrorTarget.fromEnvironment(["GAMEDAY_JOURNAL_MIRROR": "postgres://u:secret@h/d",
-                                                     "GAMEDAY_JOURNAL_MIRROR_DECISION": "d", "GAMEDAY_JOURNAL_MIRROR_FENCE": "1"])
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GameDayCore
+import GameDayTestSupport
 import Logging
 import ServiceLifecycle
 import Testing
@@ -9,30 +10,8 @@ import GameDayCalendar
 /// The scheduler's abort path with real processes: the real `gameday` executable runs the plan and recovers it;
 /// the scheduler service runs in the test (so its abort grace can be a few seconds) on the system clock.
 @Suite(.serialized) struct AbortRecoveryTests {
-    /// A window in some zone that covers the last five minutes and the next `seconds`, without crossing midnight.
-    static func windowAroundNow(seconds: Int) -> (TimeZone, BusinessHours) {
-        let now = Date()
-        for name in ["UTC", "Asia/Tokyo", "America/New_York"] {
-            let zone = TimeZone(identifier: name)!
-            let local = Int(now.timeIntervalSince1970) + zone.secondsFromGMT(for: now)
-            let sod = ((local % 86_400) + 86_400) % 86_400
-            if sod > 400 && sod + seconds + 60 < 86_400 {
-                func time(_ s: Int) -> TimeOfDay { TimeOfDay(hour: s / 3600, minute: s / 60 % 60, second: s % 60)! }
-                return (zone, BusinessHours(start: time(sod - 300), end: time(sod + seconds)))
-            }
-        }
-        preconditionFailure("no zone without midnight in the next \(seconds) s")
-    }
-
     /// A process's command line (read with POSIX calls: /proc files report a size of 0).
-    static func commandLine(of pid: Int32) -> String {
-        let fd = open("/proc/\(pid)/cmdline", O_RDONLY)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = read(fd, &buffer, buffer.count)
-        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
-    }
+    static func commandLine(of pid: Int32) -> String { ChildProcess.commandLine(of: pid) }
 
     /// A run aborted by the scheduler whose revert hangs past the grace is SIGKILLed; the scheduler then reads the
     /// run's journal, sees the fault still applied, runs `gameday recover` on the run directory, and records that
@@ -72,7 +51,7 @@ import GameDayCalendar
               timeout: 90s
         """.write(to: plan, atomically: true, encoding: .utf8)
 
-        let (zone, hours) = Self.windowAroundNow(seconds: 60 + 10 + 20)
+        let (zone, hours) = Fixture.windowAroundNow(seconds: 60 + 10 + 20)
         let configuration = ScheduleConfiguration(
             timeZone: zone, workdays: Set(Weekday.allCases), hours: hours,
             scenarios: [ScenarioConfiguration(name: "hang", plan: plan.path, meanDaysBetweenRuns: 1)],
@@ -84,7 +63,7 @@ import GameDayCalendar
         let process = GameDayProcess(executable: gameday, logger: logger)
         let service = SchedulerService(
             configuration: configuration, store: store, seed: 3,
-            dependencies: .init(inspector: process, launcher: process, outageCheck: FixedOutageCheck(answer: []),
+            dependencies: .init(inspector: process, launcher: process, outageCheck: NoOutageCheck(),
                                 notifier: nil, clock: SystemSchedulerClock()),
             metrics: ScheduleMetrics(), logger: logger, abortGrace: .seconds(4), pollInterval: .milliseconds(500))
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
@@ -116,4 +95,9 @@ import GameDayCalendar
         let journal = try String(contentsOfFile: runDir + "/journal.jsonl", encoding: .utf8)
         #expect(journal.contains(#""reason":"recover""#), "recover did not journal its revert")
     }
+}
+
+/// No outage, ever (the plan has no outage checks; the simulation suites' fakes stay with the unit tests).
+struct NoOutageCheck: OutageChecking {
+    func unhealthy(_ checks: [HealthCheckSpec]) async -> [String] { [] }
 }

@@ -14,45 +14,12 @@ struct ReplicaFailoverTests {
     /// leads within TTL + 2 s; SIGSTOP the next one past its TTL and a third takes over, and the stopped one, woken,
     /// finds it lost the lease. `gameday schedule status` shows the leader and its token.
     @Test(.timeLimit(.minutes(2))) func failoverAndExclusiveLeadership() async throws {
-        let gameday = try SchedulerServiceTests.gamedayExecutable()
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase()
-        defer { _ = try? cluster.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-        let folder = Fixture.temporaryFolder()
-        defer { Fixture.cleanup(folder) }
-        let plan = folder.appendingPathComponent("touch.yaml")
-        try """
-        version: 1
-        name: touch
-        description: A command fault (the replicas run leashed, so it is never applied).
-        environment: staging
-        timeline: { baseline: 0s, recovery: 0s }
-        steps:
-          - { name: touch, at: 0s, duration: 5s, fault: command, with: { inject: [touch, /nonexistent/x], revert: [rm, -f, /nonexistent/x] } }
-        """.write(to: plan, atomically: true, encoding: .utf8)
-        let (zone, hours) = AbortRecoveryTests.windowAroundNow(seconds: 600)
-        let config = folder.appendingPathComponent("schedule.yaml").path
-        try """
-        version: 1
-        timeZone: \(zone.identifier)
-        workdays: [mon, tue, wed, thu, fri, sat, sun]
-        hours: { start: "\(hours.start)", end: "\(hours.end)" }
-        scenarios:
-          - { plan: touch.yaml, meanDaysBetweenRuns: 1 }
-        leashed: true
-        store: \(cluster.url(database: database))
-        leaseTTL: \(Int(Self.ttl))s
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-
-        var started: [SchedulerServiceTests.Child] = []
-        defer { for replica in started { kill(replica.process.processIdentifier, SIGCONT); replica.stop(grace: 10) } }
-        for index in 0..<3 {
-            started.append(try SchedulerServiceTests.Child(gameday, ["schedule", "run", "--config", config, "--log-level", "info"],
-                                                            log: folder.appendingPathComponent("replica-\(index).log").path))
-        }
-        let replicas = started
+        let fixture = try ScheduleReplicas()
+        defer { fixture.remove() }
+        try fixture.start(scenario: "touch", plan: ScheduleReplicas.leashedPlan, window: 600, leaseTTL: "\(Int(Self.ttl))s", extra: ["leashed: true"])
+        let replicas = fixture.replicas
         let pids = Set(replicas.map(\.process.processIdentifier))
-        let location = ScheduleStoreLocation.postgres(try PostgresLocation(parsing: cluster.url(database: database)))
+        let location = ScheduleStoreLocation.postgres(try PostgresLocation(parsing: fixture.url))
         try await location.withStore(logger: storeTestLogger) { store in
             /// The leading replica's pid, once all three have campaigned and one leads with a token above `after`.
             func leader(after token: Int64, timeout: Double) async throws -> (pid: Int32, token: Int64)? {
@@ -66,7 +33,7 @@ struct ReplicaFailoverTests {
                 }
                 return found
             }
-            let first = try #require(try await leader(after: 0, timeout: 20), "no replica led: \(replicas.map(\.log))")
+            let first = try #require(try await leader(after: 0, timeout: 20), "no replica led: \(fixture.logs)")
 
             // SIGKILL the leader: another leads within TTL + 2 s.
             kill(first.pid, SIGKILL)
@@ -94,8 +61,7 @@ struct ReplicaFailoverTests {
             }
             #expect(history.map(\.holder).map { $0.split(separator: "/")[1] } == ["\(first.pid)", "\(second.pid)", "\(third.pid)"].map { Substring($0) })
         }
-        let status = try SchedulerServiceTests.Child(gameday, ["schedule", "status", "--config", config],
-                                                     log: folder.appendingPathComponent("status.log").path)
+        let status = try ChildProcess(fixture.gameday, ["schedule", "status", "--config", fixture.config()], log: fixture.path("status.log"))
         status.process.waitUntilExit()
         let output = String(decoding: status.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(status.process.terminationStatus == 0 && output.contains("token 3") && output.contains("replicas: "), "\(output)\(status.log)")

@@ -14,14 +14,14 @@ struct PostgresLeadershipTests {
     /// One leader at a time: a second replica follows while the lease is live, takes over with a larger token once
     /// it expires, and the deposed leader's late write (with its old token) is rejected by the database.
     @Test func exclusiveLeadershipAndFencing() async throws {
-        try await StoreBackend.postgres.withFreshLocation { location in
+        try await withFreshPostgres { location in
             try await location.withStore(logger: storeTestLogger) { first in
                 try await location.withStore(logger: storeTestLogger) { second in
                     let ttl = TimeSpan.milliseconds(800)
                     let leaseA = try await first.campaign(replica: Self.a, ttl: ttl)
                     #expect(leaseA.leading && leaseA.token == 1)
                     let now = Fixture.utc("2027-03-15T06:00:00Z")
-                    #expect(try await first.savePlan(ScheduleStoreTests.plan(scenarios: ["web", "db"]), now: now))
+                    #expect(try await first.savePlan(Fixture.dayPlan(scenarios: ["web", "db"]), now: now))
                     let followB = try await second.campaign(replica: Self.b, ttl: ttl)
                     #expect(!followB.leading && followB.holder == Self.a.id && followB.token == 1)
                     // B does not lead: its writes carry no token and are refused.
@@ -58,7 +58,7 @@ struct PostgresLeadershipTests {
     /// A leader that resigns (graceful shutdown) frees the lease at once: the next campaign wins without waiting
     /// for the TTL, with a new token.
     @Test func resignFreesTheLease() async throws {
-        try await StoreBackend.postgres.withFreshLocation { location in
+        try await withFreshPostgres { location in
             try await location.withStore(logger: storeTestLogger) { store in
                 #expect(try await store.campaign(replica: Self.a, ttl: .seconds(60)).leading)
                 #expect(try await !store.campaign(replica: Self.b, ttl: .seconds(60)).leading)
@@ -74,7 +74,7 @@ struct PostgresLeadershipTests {
 
     /// Replicas migrating the same empty database at once (three starting together) all succeed, once.
     @Test func concurrentMigrations() async throws {
-        try await StoreBackend.postgres.withFreshLocation { location in
+        try await withFreshPostgres { location in
             let versions = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<3 {
                     group.addTask { try await location.withStore(logger: storeTestLogger) { try await $0.schemaVersion() } }
@@ -106,7 +106,7 @@ struct PostgresLeadershipTests {
         try await PostgresScheduleStore.withStore(location, logger: storeTestLogger, operationTimeout: .seconds(2)) { store in
             let now = Fixture.utc("2027-03-15T06:00:00Z")
             #expect(try await store.campaign(replica: Self.a, ttl: .seconds(1)).leading)
-            #expect(try await store.savePlan(ScheduleStoreTests.plan(), now: now))
+            #expect(try await store.savePlan(Fixture.dayPlan(), now: now))
             try cluster.stopServer()
             await #expect(throws: ScheduleStoreError.self) { try await store.campaign(replica: Self.a, ttl: .seconds(1)) }
             try cluster.startServer()
