@@ -129,18 +129,3 @@ public actor AlertCollector {
         }
     }
 }
-
-/// The run's recorder, arming an ``AlertCollector`` once `run.start` is journaled.
-public struct AlertArmingRecorder: EventRecorder {
-    let inner: any EventRecorder
-    let collector: AlertCollector
-
-    public init(_ inner: any EventRecorder, arming collector: AlertCollector) { self.inner = inner; self.collector = collector }
-
-    @discardableResult
-    public func record(_ body: EventBody) async throws -> JournalEvent {
-        let event = try await inner.record(body)
-        if case .runStart = body { await collector.arm() }
-        return event
-    }
-}

@@ -30,3 +30,25 @@ public actor SequencedRecorder: EventRecorder {
         }
     }
 }
+
+/// Passes each event to `inner` (the journal) and, once it is recorded, to `observe`. Every view of a run that reacts
+/// to events — the metrics endpoint, the terminal's status block, the alert collector waiting for `run.start` — is
+/// one of these, so none of them can see an event the journal does not hold (invariant 4). An event the journal
+/// refused (`inner` threw) is not observed.
+public struct ObservedRecorder: EventRecorder {
+    public typealias Observer = @Sendable (JournalEvent) async -> Void
+    let inner: any EventRecorder
+    let observe: Observer
+
+    public init(_ inner: any EventRecorder, observe: @escaping Observer) {
+        self.inner = inner
+        self.observe = observe
+    }
+
+    @discardableResult
+    public func record(_ body: EventBody) async throws -> JournalEvent {
+        let event = try await inner.record(body)
+        await observe(event)
+        return event
+    }
+}

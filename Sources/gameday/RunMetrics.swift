@@ -84,19 +84,6 @@ final class RunMetrics: Sendable {
     }
 }
 
-/// The run's recorder, passing every recorded event on to ``RunMetrics``.
-struct MetricsRecorder: EventRecorder {
-    let inner: any EventRecorder
-    let metrics: RunMetrics
-
-    @discardableResult
-    func record(_ body: EventBody) async throws -> JournalEvent {
-        let event = try await inner.record(body)
-        metrics.observe(body)
-        return event
-    }
-}
-
 /// Serves `GET /metrics` for a run on a loopback address until stopped.
 actor RunMetricsServer {
     private var served: ServedApplication?

@@ -120,18 +120,18 @@ struct RunSession {
                 throw error
             }
         }
-        let journaled: any EventRecorder = metrics.map { MetricsRecorder(inner: recorder, metrics: $0) } ?? recorder
+        let journaled: any EventRecorder = metrics.map { metrics in ObservedRecorder(recorder) { metrics.observe($0.body) } } ?? recorder
         // The terminal's live status block (a TTY only; plain lines otherwise): a view of each event as journaled.
         let statusBlock = StatusBlock.startIfTerminal(blind: options.blind, quiet: options.quiet)
         defer { statusBlock?.stop() }
-        let observed: any EventRecorder = statusBlock.map { StatusBlockRecorder(inner: journaled, block: $0) } ?? journaled
+        let observed: any EventRecorder = statusBlock.map { block in ObservedRecorder(journaled) { block.observe($0) } } ?? journaled
         if options.blind { start.blind = true }
         let configuration = RunConfiguration(start: start, dryRun: options.dryRun, revertDeadline: options.revertDeadline)
         // A blind drill's terminal is in the room: the runner's progress (which names faults and targets) stays off it.
         let quiet = options.quiet || options.blind
         let runner = Runner(configuration: configuration, clock: clock, injectors: catalog.lookup, reverter: reverter,
                             probes: ProbeRunner(logger: logger),
-                            recorder: alerts.map { AlertArmingRecorder(observed, arming: $0) } ?? observed, context: context, logger: logger,
+                            recorder: alerts.map { collector in ObservedRecorder(observed) { if case .runStart = $0.body { await collector.arm() } } } ?? observed, context: context, logger: logger,
                             progress: { line in if !quiet { Console.err(line) } },
                             readiness: readiness(plan: plan, schedule: schedule, executors: executors))
         // A closed stdout/stderr (the pager quit, the terminal or log reader went away) interrupts the run like a

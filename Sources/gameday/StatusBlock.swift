@@ -106,16 +106,3 @@ final class StatusBlock: Sendable {
         return (Int(size.ws_row), Int(size.ws_col))
     }
 }
-
-/// Shows each recorded event on the status block after it is journaled (the block is a view of the journal).
-struct StatusBlockRecorder: EventRecorder {
-    let inner: any EventRecorder
-    let block: StatusBlock
-
-    @discardableResult
-    func record(_ body: EventBody) async throws -> JournalEvent {
-        let event = try await inner.record(body)
-        block.observe(event)
-        return event
-    }
-}
