@@ -106,9 +106,14 @@ public struct OptionKey: Sendable, Equatable {
     /// The default as a plan would write it (nil: none, or not applicable).
     public var defaultValue: String?
     public var doc: String
+    /// Another spelling of the key named here: either satisfies that key's `required` (e.g. host latency's
+    /// `latency:` for `delay:`).
+    public var aliasOf: String?
 
-    public init(_ name: String, _ type: ValueType, required: Bool = false, default defaultValue: String? = nil, _ doc: String) {
-        self.name = name; self.type = type; self.required = required; self.defaultValue = defaultValue; self.doc = doc
+    public init(_ name: String, _ type: ValueType, required: Bool = false, default defaultValue: String? = nil,
+                aliasOf: String? = nil, _ doc: String) {
+        self.name = name; self.type = type; self.required = required; self.defaultValue = defaultValue
+        self.aliasOf = aliasOf; self.doc = doc
     }
 }
 

@@ -32,7 +32,8 @@ import Testing
         #expect(readme.contains("# Plan format v1") && readme.contains("yaml-language-server: $schema="), "the prose outside the markers was lost")
     }
 
-    /// Every registered kind has one `if fault is X then with: X's keys` rule, and `fault` lists exactly the plan names.
+    /// Every registered kind has one `if fault is X then with: X's keys` rule, and `fault` lists exactly the plan names
+    /// and their underscore spellings (which the decoder accepts).
     @Test func everyKindHasItsRule() throws {
         let schema = PlanSchema.document(registry: .standard)
         let step = try #require(schema[path: ["$defs", "step"]])
@@ -40,7 +41,7 @@ import Testing
         #expect(rules.count == FaultRegistry.standard.kinds.count)
         for kind in FaultRegistry.standard.kinds {
             let rule = rules.first {
-                $0[path: ["if", "properties", "fault", "const"]] == .string(kind.planName)
+                $0[path: ["if", "properties", "fault", "enum"]]?.arrayValue.contains(.string(kind.planName)) == true
                     && (($0[path: ["if", "required"]]?.arrayValue.contains("proxy") ?? false) || $0[path: ["then", "required"]]?.arrayValue.contains("proxy") == true) == (kind.placement == .proxy)
             }
             let properties = try #require(rule?[path: ["then", "properties", "with"]], "no rule for \(kind.id)")
@@ -48,7 +49,10 @@ import Testing
             #expect(keys == Set(kind.keyNames), "the schema's with: keys of \(kind.id) are not its descriptor's")
         }
         let names = try #require(step[path: ["properties", "fault", "anyOf"]]?.arrayValue.first?[path: ["enum"]])
-        #expect(names == .array(FaultRegistry.standard.planNames.map(JSONValue.string)))
+        let spellings = FaultRegistry.standard.planNames.flatMap { name in
+            [name] + (name.contains("-") ? [name.replacingOccurrences(of: "-", with: "_")] : [])
+        }
+        #expect(names == .array(spellings.map(JSONValue.string)))
     }
 
     /// The reference documents every kind and every one of its `with:` keys.

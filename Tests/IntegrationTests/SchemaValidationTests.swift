@@ -62,9 +62,14 @@ import GameDayTestSupport
 
     """
 
+    /// A host latency step after the sample's steps (no overlap with the node loss), with these `with:` options.
+    static func hostLatency(_ options: String) -> String {
+        "  - { name: wan, at: 40s, duration: 10s, fault: latency, targets: [web-1], with: { \(options) } }\n"
+    }
+
     /// Broken plans fail the schema as they fail `gameday validate`: an unknown fault, a wrong `with:` key, a proxy
-    /// fault without `proxy:`, a bare number as a duration; the same plan unbroken, and `${VAR}` in typed scalars,
-    /// pass both.
+    /// fault without `proxy:`, a bare number as a duration, host latency without its delay; the same plan unbroken,
+    /// `${VAR}` in typed scalars, and the decoder's other spellings (`node_loss`, host latency's `latency:`) pass both.
     @Test func brokenPlansFailValidation() async throws {
         let dir = try temporaryDirectory("schema-samples")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -77,6 +82,11 @@ import GameDayTestSupport
             ("wrong-with-key", Self.valid.replacingOccurrences(of: "signal: KILL", with: "sginal: KILL"), false, "'sginal' was unexpected"),
             ("proxy-fault-without-proxy", Self.valid.replacingOccurrences(of: "fault: latency, proxy: db, with: { latency: 300ms }", with: "fault: reset, with: { timeout: 1s }"), false, "'proxy' is a required property"),
             ("bare-duration", Self.valid.replacingOccurrences(of: "slowerThan: 200ms", with: "slowerThan: 200"), false, "health/0/slowerThan"),
+            // The decoder's other spellings: `node_loss` for `node-loss`, and host latency's `latency:` for `delay:`.
+            ("underscore-spelling", Self.valid.replacingOccurrences(of: "fault: node-loss", with: "fault: node_loss"), true, "underscore-spelling.yaml: ok"),
+            ("host-latency-spelled-latency", Self.valid + Self.hostLatency("latency: 100ms"), true, "host-latency-spelled-latency.yaml: ok"),
+            ("host-latency-delay", Self.valid + Self.hostLatency("delay: 100ms, jitter: 10ms"), true, "host-latency-delay.yaml: ok"),
+            ("host-latency-without-delay", Self.valid + Self.hostLatency("jitter: 10ms"), false, "steps/2/with"),
         ]
         for sample in samples {
             let path = dir + "/\(sample.name).yaml"

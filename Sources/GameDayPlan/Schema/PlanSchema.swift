@@ -164,7 +164,7 @@ public enum PlanSchema {
         for kind in registry.kinds {
             let viaProxy = kind.placement == .proxy
             let ambiguous = registry.kinds.contains { $0.planName == kind.planName && ($0.placement == .proxy) != viaProxy }
-            var condition: [String: JSONValue] = ["required": ["fault"], "properties": ["fault": ["const": .string(kind.planName)]]]
+            var condition: [String: JSONValue] = ["required": ["fault"], "properties": ["fault": ["enum": .array(spellings(kind.planName))]]]
             if ambiguous {
                 if viaProxy { condition["required"] = ["fault", "proxy"] } else { condition["not"] = ["required": ["proxy"]] }
             }
@@ -181,11 +181,18 @@ public enum PlanSchema {
             "name": ref("text"),
             "at": ref("duration"),
             "duration": ref("duration"),
-            "fault": anyOf(["enum": .array(registry.planNames.map(JSONValue.string)), "description": "the fault kind (see scenarios/README.md)"], variable),
+            "fault": anyOf(["enum": .array(registry.planNames.flatMap(spellings)), "description": "the fault kind (see scenarios/README.md)"], variable),
             "targets": ref("selector"),
             "proxy": ref("text"),
             "with": ["type": ["object", "null"], "description": "the fault's options"],
         ], required: ["name", "at", "duration", "fault"]), ["allOf": .array(rules)])
+    }
+
+    /// How a plan may write a kind's name: as registered, and with underscores for dashes (`http_error`), as the
+    /// decoder accepts (`FaultRegistry.canonical`).
+    private static func spellings(_ planName: String) -> [JSONValue] {
+        let underscored = planName.replacingOccurrences(of: "-", with: "_")
+        return underscored == planName ? [.string(planName)] : [.string(planName), .string(underscored)]
     }
 
     /// A kind's `with:` block from its option keys.
@@ -202,8 +209,16 @@ public enum PlanSchema {
             properties[key.name] = schema
         }
         var out: [String: JSONValue] = ["type": "object", "additionalProperties": false, "properties": .object(properties)]
-        let required = keys.filter(\.required).map { JSONValue.string($0.name) }
+        // A required key with another spelling (`aliasOf`) is satisfied by either.
+        var required: [JSONValue] = [], eitherOf: [JSONValue] = []
+        for key in keys where key.required {
+            let spellings = [key.name] + keys.filter { $0.aliasOf == key.name }.map(\.name)
+            if spellings.count == 1 { required.append(.string(key.name)) } else {
+                eitherOf.append(["anyOf": .array(spellings.map { ["required": [.string($0)]] })])
+            }
+        }
         if !required.isEmpty { out["required"] = .array(required) }
+        if !eitherOf.isEmpty { out["allOf"] = .array(eitherOf) }
         return .object(out)
     }
 

@@ -24,7 +24,7 @@ public enum HostLatency: FaultKind {
     }
     public static let keys = [
         OptionKey("delay", .duration, required: true, "added to each packet leaving the host (`latency:` is accepted too)"),
-        OptionKey("latency", .duration, "the same as `delay`"),
+        OptionKey("latency", .duration, aliasOf: "delay", "the same as `delay`"),
         OptionKey("jitter", .duration, "random variation"),
         OptionKey("interface", .string, "default: the default route's interface"),
     ]
