@@ -41,12 +41,8 @@ private func visitOffPool(port: Int, request: String, until marker: String) asyn
 }
 
 struct ConsoleServerTests {
-    /// 200 viewers connecting to the event stream and going away leave no subscriber behind, and the console keeps
-    /// serving the next viewer the whole journal.
-    @Test(.timeLimit(.minutes(1)))
-    func viewersComeAndGo() async throws {
-        let dir = try temporaryDirectory("console-viewers")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A read-only console on a free loopback port, following a journal in `dir` that holds one `phase` event.
+    static func readOnlyConsole(following dir: String) async throws -> (ConsoleServer, address: HostPort, journal: URL) {
         let journal = URL(fileURLWithPath: dir + "/journal.jsonl")
         try Data("{\"seq\":1,\"t\":0,\"type\":\"phase\",\"phase\":\"baseline\",\"wall\":0}\n".utf8).write(to: journal)
         var generator = SystemRandomNumberGenerator()
@@ -55,6 +51,16 @@ struct ConsoleServerTests {
                                    actions: nil, logger: Logger(label: "test"))
         let address = try await server.start()
         await server.follow(journal: journal)
+        return (server, address, journal)
+    }
+
+    /// 200 viewers connecting to the event stream and going away leave no subscriber behind, and the console keeps
+    /// serving the next viewer the whole journal.
+    @Test(.timeLimit(.minutes(1)))
+    func viewersComeAndGo() async throws {
+        let dir = try temporaryDirectory("console-viewers")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, address, journal) = try await Self.readOnlyConsole(following: dir)
         let request = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<200 {
@@ -81,14 +87,7 @@ struct ConsoleServerTests {
     func stopEndsOpenStreams() async throws {
         let dir = try temporaryDirectory("console-stop")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let journal = URL(fileURLWithPath: dir + "/journal.jsonl")
-        try Data("{\"seq\":1,\"t\":0,\"type\":\"phase\",\"phase\":\"baseline\",\"wall\":0}\n".utf8).write(to: journal)
-        var generator = SystemRandomNumberGenerator()
-        let server = ConsoleServer(configuration: ConsoleConfiguration(host: "127.0.0.1", port: 0,
-                                                                       access: .random(loopback: true, using: &generator)),
-                                   actions: nil, logger: Logger(label: "test"))
-        let address = try await server.start()
-        await server.follow(journal: journal)
+        let (server, address, _) = try await Self.readOnlyConsole(following: dir)
         let viewer = Task {
             // Reads until the server closes the stream (the chunked body's last chunk) or 5 s pass.
             await visitOffPool(port: address.port, request: "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", until: "\r\n0\r\n\r\n")

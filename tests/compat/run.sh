@@ -8,16 +8,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-gameday="${GAMEDAY:-}"
-if [[ -z "$gameday" ]]; then
-    for candidate in "$root/.build/debug/gameday" "$root"/.build-*/debug/gameday; do
-        if [[ -x "$candidate" ]]; then gameday="$candidate"; break; fi
-    done
-fi
-if [[ -z "$gameday" || ! -x "$gameday" ]]; then
-    echo "compat: no gameday binary found; run 'swift build' first or set GAMEDAY=/path/to/gameday" >&2
-    exit 2
-fi
+suite=compat
+# shellcheck source=../gameday.sh
+source "$here/../gameday.sh"
 
 # shellcheck source=../venv.sh
 source "$here/../venv.sh"

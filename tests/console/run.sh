@@ -10,16 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-gameday="${GAMEDAY:-}"
-if [[ -z "$gameday" ]]; then
-    for candidate in "$root/.build/debug/gameday" "$root"/.build-*/debug/gameday; do
-        if [[ -x "$candidate" ]]; then gameday="$candidate"; break; fi
-    done
-fi
-if [[ -z "$gameday" || ! -x "$gameday" ]]; then
-    echo "console: no gameday binary found; run 'swift build' first or set GAMEDAY=/path/to/gameday" >&2
-    exit 2
-fi
+suite=console
+# shellcheck source=../gameday.sh
+source "$here/../gameday.sh"
 for tool in chromium chromedriver; do
     if ! command -v "$tool" >/dev/null; then
         echo "console: $tool is missing: apt-get install chromium chromium-driver (make deps-test does)" >&2
@@ -34,7 +27,7 @@ fi
 # shellcheck source=../venv.sh
 source "$here/../venv.sh"
 
-export GAMEDAY="$(cd "$(dirname "$gameday")" && pwd)/$(basename "$gameday")"
+export GAMEDAY="$gameday"
 export GAMEDAY_ROOT="$root"
 export GAMEDAY_ARTIFACTS="${GAMEDAY_ARTIFACTS:-$root/.build/artifacts/console}"
 mkdir -p "$GAMEDAY_ARTIFACTS"
